@@ -1,0 +1,1 @@
+"""Coders: turn passages into codes with probabilities and evidence spans."""

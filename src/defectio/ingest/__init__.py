@@ -1,0 +1,1 @@
+"""Reading testimony in: one module per format, plus segmentation and language detection."""

@@ -1,0 +1,1 @@
+"""Reports: the analyst brief and its charts."""

@@ -1,0 +1,119 @@
+"""Jobs that join the core to the store: code a store, write a brief, run the demo.
+
+The CLI and (later) the web app call these; they hold no presentation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from defectio.codebook import Codebook
+from defectio.coding.base import Coder
+from defectio.coding.registry import build_coder
+from defectio.ingest.importer import ImportReport, import_paths
+from defectio.model import Annotation, AnnotationStatus, CoderKind
+from defectio.reference import reference_jsonl
+from defectio.report.brief import brief_context, render_html
+from defectio.store.repo import Store
+
+BATCH = 256
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run_id: int
+    coder: str
+    passages: int
+    suggestions: int
+    notices: tuple[str, ...]
+
+
+def code_store(
+    store: Store,
+    coder: Coder | None = None,
+    *,
+    only_uncoded: bool = False,
+    progress: Callable[[int], None] | None = None,
+    actor: str | None = None,
+) -> RunReport:
+    """Code the store's passages in one transaction; suggestions carry the run's id."""
+    codebook = store.codebook()
+    coder = coder or build_coder(None, codebook)
+    todo = store.passages(only_uncoded_by=coder.name if only_uncoded else None)
+    notices: set[str] = set()
+    suggestions = 0
+    coder_ref = f"{coder.name}.{coder.version}"
+    with store.unit_of_work(actor) as uow:
+        run_id = uow.start_run(coder.name, coder.version, coder.config, codebook)
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            codings = coder.predict([p.text for _, p in batch], [p.lang for _, p in batch])
+            for (pid, _), coding in zip(batch, codings, strict=True):
+                notices.update(coding.notices)
+                for score in coding.codes:
+                    uow.add_annotation(
+                        Annotation(
+                            passage_id=pid,
+                            code=score.code,
+                            coder=coder_ref,
+                            coder_kind=CoderKind.MACHINE,
+                            probability=min(1.0, max(0.0, score.p)),
+                            evidence=score.evidence,
+                            status=AnnotationStatus.SUGGESTED,
+                            run_id=run_id,
+                        )
+                    )
+                    suggestions += 1
+            uow.mark_coded(run_id, [pid for pid, _ in batch])
+            if progress is not None:
+                progress(len(batch))
+        uow.finish_run(run_id, len(todo))
+        uow.append_event(
+            "code", "run", str(run_id), {"coder": coder_ref, "passages": len(todo)}
+        )
+    return RunReport(run_id, coder_ref, len(todo), suggestions, tuple(sorted(notices)))
+
+
+def write_brief(store: Store, out: Path, *, codebook: Codebook | None = None) -> Path:
+    codebook = codebook or store.codebook()
+    run = store.latest_run()
+    context = brief_context(store.corpus(), codebook, coder=run["coder"] if run else None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(context), encoding="utf-8")
+    return out
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    db_path: Path
+    brief_path: Path
+    imported: ImportReport
+    run: RunReport
+
+
+def run_demo(
+    out_dir: Path,
+    *,
+    codebook: str | None = None,
+    data: list[Path] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DemoResult:
+    """Fresh SQLite store in ``out_dir``, the reference corpus imported and coded, a brief written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db_path = out_dir / "defectio.db"
+    for stale in (db_path, db_path.with_name(db_path.name + "-journal")):
+        stale.unlink(missing_ok=True)
+    store = Store(f"sqlite:///{db_path}")
+    try:
+        store.ensure_key()
+        if codebook is not None:
+            with store.unit_of_work() as uow:
+                uow.set_codebook(codebook)
+        imported = import_paths(store, data or [reference_jsonl()])
+        run = code_store(store, progress=progress)
+        brief = write_brief(store, out_dir / "brief.html")
+    finally:
+        store.dispose()
+    return DemoResult(db_path, brief, imported, run)
