@@ -32,7 +32,8 @@ from defectio.workflow import code_store, run_demo, write_brief
 
 app = typer.Typer(
     help=(
-        "defectio: turn the testimony of people who left violent extremist groups into evidence.\n\n"
+        "defectio: turn the testimony of people who left violent extremist groups "
+        "into evidence.\n\n"
         "Start with `defectio demo --out out` to see the whole path on the bundled 2014-2015 "
         "reference corpus, or `defectio init` then `defectio import FILE...` for your own."
     ),
@@ -106,7 +107,9 @@ def _bar(total: int, description: str, *, in_bytes: bool = False) -> Progress:
     columns = [TextColumn("{task.description}"), BarColumn()]
     columns.append(DownloadColumn() if in_bytes else MofNCompleteColumn())
     columns.append(TimeRemainingColumn())
-    return Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal)
+    return Progress(
+        *columns, console=err_console, transient=True, disable=not err_console.is_terminal
+    )
 
 
 @app.command()
@@ -193,13 +196,21 @@ def _prevalence_table(store: Store) -> Table:
     people = {c.code: c for c in code_counts(corpus, book, Basis.PEOPLE)}
     machine = {c.code: c for c in code_counts(corpus, book, Basis.MACHINE)}
     table = Table(title=f"cases carrying each code (N={n})", show_edge=False)
-    for col, justify in (("code", "left"), ("family", "left"), ("people", "right"),
-                         ("machine", "right")):
+    for col, justify in (
+        ("code", "left"),
+        ("family", "left"),
+        ("people", "right"),
+        ("machine", "right"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for code in book.codes:
         p, m = people[code.id].cases, machine[code.id].cases
-        table.add_row(code.id, code.family.value, f"{p} ({100 * p / max(n, 1):.0f}%)",
-                      f"{m} ({100 * m / max(n, 1):.0f}%)")
+        table.add_row(
+            code.id,
+            code.family.value,
+            f"{p} ({100 * p / max(n, 1):.0f}%)",
+            f"{m} ({100 * m / max(n, 1):.0f}%)",
+        )
     return table
 
 
@@ -220,8 +231,9 @@ def code(
         total = len(store.passages(only_uncoded_by=built.name if only_uncoded else None))
         with _bar(total, "coding") as bar:
             task = bar.add_task(f"coding with {built.name}.{built.version}", total=total)
-            report = code_store(store, built, only_uncoded=only_uncoded,
-                                progress=lambda n: bar.advance(task, n))
+            report = code_store(
+                store, built, only_uncoded=only_uncoded, progress=lambda n: bar.advance(task, n)
+            )
     for notice in report.notices:
         err_console.print(f"[yellow]notice[/] {notice}")
     console.print(
@@ -258,8 +270,9 @@ def demo(
     """The whole path on the bundled corpus: fresh store, import, code, brief, prevalence table."""
     with _bar(0, "coding") as bar:
         task = bar.add_task("coding", total=None)
-        result = run_demo(out, codebook=codebook, data=data,
-                          progress=lambda n: bar.advance(task, n))
+        result = run_demo(
+            out, codebook=codebook, data=data, progress=lambda n: bar.advance(task, n)
+        )
     store = Store(f"sqlite:///{result.db_path}", create=False)
     try:
         console.print(_prevalence_table(store))

@@ -6,7 +6,6 @@ a team codes another movement by writing another YAML file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from enum import StrEnum
 from functools import cached_property
 from importlib import resources
@@ -47,7 +46,9 @@ class Code(_Strict):
     @classmethod
     def _definition_not_empty(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("the definition is empty; say what a passage must state to get this code")
+            raise ValueError(
+                "the definition is empty; say what a passage must state to get this code"
+            )
         return value.strip()
 
 
@@ -82,9 +83,6 @@ class Codebook(_Strict):
     def __contains__(self, code_id: object) -> bool:
         return code_id in self.by_id
 
-    def __iter__(self) -> Iterator[Code]:  # type: ignore[override]
-        return iter(self.codes)
-
     def __len__(self) -> int:
         return len(self.codes)
 
@@ -114,7 +112,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -134,9 +132,9 @@ def _location(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
 
 
 def parse_codebook(text: str, origin: str = "<codebook>") -> Codebook:
-    """Parse and validate codebook YAML; every problem is one ``CodebookError`` naming origin and key."""
+    """Parse and validate codebook YAML; each problem is one ``CodebookError`` naming the key."""
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except CodebookError as exc:
         raise CodebookError(f"{origin}: {exc.message}") from None
     except yaml.YAMLError as exc:
@@ -170,9 +168,7 @@ def _check_consistency(book: Codebook, origin: str) -> None:
     for rule in book.rules:
         for code_id in rule.codes:
             if code_id not in seen:
-                raise CodebookError(
-                    f"{origin}: rules ({rule.id}).codes: unknown code '{code_id}'"
-                )
+                raise CodebookError(f"{origin}: rules ({rule.id}).codes: unknown code '{code_id}'")
     for join, answers in book.counter_map.items():
         if join not in seen:
             raise CodebookError(f"{origin}: counter_map.{join}: unknown code '{join}'")
@@ -182,15 +178,15 @@ def _check_consistency(book: Codebook, origin: str) -> None:
             if answer not in seen:
                 raise CodebookError(f"{origin}: counter_map.{join}: unknown code '{answer}'")
             if book.by_id[answer].family != Family.EXIT:
-                raise CodebookError(
-                    f"{origin}: counter_map.{join}: '{answer}' is not an exit code"
-                )
+                raise CodebookError(f"{origin}: counter_map.{join}: '{answer}' is not an exit code")
 
 
 def bundled_codebooks() -> list[str]:
     """Ids of the codebooks that ship with defectio."""
     folder = resources.files("defectio") / "codebooks"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def read_codebook_text(name_or_path: str | Path = DEFAULT_CODEBOOK) -> tuple[str, str]:
@@ -203,7 +199,9 @@ def read_codebook_text(name_or_path: str | Path = DEFAULT_CODEBOOK) -> tuple[str
     resource = resources.files("defectio") / "codebooks" / f"{name_or_path}.yaml"
     if not resource.is_file():
         known = ", ".join(bundled_codebooks())
-        raise CodebookError(f"'{name_or_path}' is neither a codebook file nor a bundled one ({known})")
+        raise CodebookError(
+            f"'{name_or_path}' is neither a codebook file nor a bundled one ({known})"
+        )
     return resource.read_text(encoding="utf-8"), f"codebooks/{name_or_path}.yaml"
 
 

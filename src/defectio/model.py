@@ -21,7 +21,10 @@ UNKNOWN_WORDS = frozenset({"", "unknown", "n/a", "na", "none", "?"})
 
 @dataclass(frozen=True, order=True, slots=True)
 class PartialDate:
-    """A date known to the year, the month or the day; sorts by (year, month, day), unknown parts first."""
+    """A date known to the year, month or day; sorts by (year, month, day), unknown parts first.
+
+    ``month`` and ``day`` are 0 when unknown.
+    """
 
     year: int
     month: int = 0
@@ -29,7 +32,7 @@ class PartialDate:
 
     @classmethod
     def parse(cls, value: str | int | PartialDate) -> PartialDate:
-        """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; an impossible date raises ``ValueError``."""
+        """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; an impossible date is a ``ValueError``."""
         if isinstance(value, PartialDate):
             return value
         text = str(value).strip()

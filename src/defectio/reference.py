@@ -4,13 +4,22 @@ figures and foreign-fighter estimates, with their provenance notes."""
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from defectio.ingest.jsonl import read as read_jsonl
-from defectio.model import Annotation, AnnotationStatus, CoderKind, Corpus, Passage, Source
+from defectio.model import (
+    Annotation,
+    AnnotationStatus,
+    Case,
+    CoderKind,
+    Corpus,
+    Passage,
+    Source,
+)
 
 REFERENCE_CODER = "reference"
 
@@ -35,13 +44,15 @@ class Reference:
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
-    with (reference_dir() / name).open("r", encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    text = (reference_dir() / name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def load_reference() -> Reference:
     """Read the bundled reference data; no store needed."""
-    cases, passages, annotations = [], [], []
+    cases: list[Case] = []
+    passages: list[Passage] = []
+    annotations: list[Annotation] = []
     sources: dict[str, Source] = {}
     links: dict[str, tuple[str, ...]] = {}
     for record, _ in read_jsonl(reference_jsonl()):

@@ -70,9 +70,7 @@ def code_store(
             if progress is not None:
                 progress(len(batch))
         uow.finish_run(run_id, len(todo))
-        uow.append_event(
-            "code", "run", str(run_id), {"coder": coder_ref, "passages": len(todo)}
-        )
+        uow.append_event("code", "run", str(run_id), {"coder": coder_ref, "passages": len(todo)})
     return RunReport(run_id, coder_ref, len(todo), suggestions, tuple(sorted(notices)))
 
 
@@ -100,7 +98,7 @@ def run_demo(
     data: list[Path] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
-    """Fresh SQLite store in ``out_dir``, the reference corpus imported and coded, a brief written."""
+    """A fresh SQLite store in ``out_dir``; the reference corpus imported and coded; a brief."""
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "defectio.db"
     for stale in (db_path, db_path.with_name(db_path.name + "-journal")):

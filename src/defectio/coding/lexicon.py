@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,7 +61,9 @@ def _token_pattern(token: str, last: bool) -> str:
 def compile_phrases(phrases: Sequence[str]) -> re.Pattern[str] | None:
     """One regex for a list of indicator phrases: tokens in order, any non-word gap between."""
     alternatives = []
-    for phrase in sorted({normalise_phrase(p) for p in phrases if p.strip()}, key=len, reverse=True):
+    for phrase in sorted(
+        {normalise_phrase(p) for p in phrases if p.strip()}, key=len, reverse=True
+    ):
         tokens = [t for t in re.split(r"[^\w*]+", phrase) if t.strip("*")]
         if tokens:
             parts = [_token_pattern(t, i == len(tokens) - 1) for i, t in enumerate(tokens)]
@@ -169,7 +172,11 @@ class LexiconCoder:
     def code_one(self, text: str, lang: str | None = None) -> Coding:
         langs, notice = self._langs_for(lang)
         norm, index = normalise(text)
-        sentences = sentence_spans(norm)
+        # Sentences are found in the original text (case matters there) and mapped onto the
+        # normalised one.
+        sentences = [
+            (bisect_left(index, a), bisect_left(index, b)) for a, b in sentence_spans(text)
+        ]
         scores = []
         for code in self.codebook.codes:
             hits: list[_Hit] = []
@@ -178,12 +185,12 @@ class LexiconCoder:
                 if pattern is None:
                     continue
                 for m in pattern.finditer(norm):
-                    s_idx = next(
-                        (k for k, (a, b) in enumerate(sentences) if a <= m.start() < b), 0
-                    )
+                    s_idx = next((k for k, (a, b) in enumerate(sentences) if a <= m.start() < b), 0)
                     s_start, s_end = sentences[s_idx] if sentences else (0, len(norm))
                     word_end = m.end()
-                    while word_end < len(norm) and (norm[word_end].isalnum() or norm[word_end] == "_"):
+                    while word_end < len(norm) and (
+                        norm[word_end].isalnum() or norm[word_end] == "_"
+                    ):
                         word_end += 1
                     if self._negated(norm, m.start(), norm[m.end() : word_end], li, s_start):
                         continue
@@ -205,9 +212,7 @@ class LexiconCoder:
             weight = self.settings.hedge_weight if hit.hedged else self.settings.match_weight
             miss *= 1.0 - weight
         p = 1.0 - miss
-        evidence: tuple[Span, ...] = tuple(
-            sorted({(index[a], index[b - 1] + 1) for a, b in seen})
-        )
+        evidence: tuple[Span, ...] = tuple(sorted({(index[a], index[b - 1] + 1) for a, b in seen}))
         return CodeScore(code_id, p, p >= self.settings.threshold, evidence)
 
     def predict(
@@ -221,7 +226,9 @@ class LexiconCoder:
         meta = {"coder": f"{self.name}.{self.version}", "config": self.settings.model_dump()}
         (directory / "coder.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         (directory / "codebook.yaml").write_text(
-            yaml.safe_dump(self.codebook.model_dump(mode="json"), allow_unicode=True, sort_keys=False),
+            yaml.safe_dump(
+                self.codebook.model_dump(mode="json"), allow_unicode=True, sort_keys=False
+            ),
             encoding="utf-8",
         )
 
@@ -233,7 +240,12 @@ class LexiconCoder:
         except (OSError, json.JSONDecodeError) as exc:
             raise CoderError(f"{directory}: not a saved lexicon coder ({exc})") from None
         if meta.get("coder") != f"{cls.name}.{cls.version}":
-            raise CoderError(f"{directory}: holds {meta.get('coder')}, not {cls.name}.{cls.version}")
+            raise CoderError(
+                f"{directory}: holds {meta.get('coder')}, not {cls.name}.{cls.version}"
+            )
         book = parse_codebook(book_text, str(directory / "codebook.yaml"))
         return cls(book, LexiconConfig.model_validate(meta["config"]))
 
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"

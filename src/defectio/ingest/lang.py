@@ -32,7 +32,9 @@ def _detector(codes: tuple[str, ...]) -> LanguageDetector:
         try:
             languages.append(Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())))
         except AttributeError:
-            raise DefectioError(f"'{code}' is not an ISO 639-1 language code lingua knows") from None
+            raise DefectioError(
+                f"'{code}' is not an ISO 639-1 language code lingua knows"
+            ) from None
     if len(languages) < 2:
         raise DefectioError("language detection needs at least two configured languages")
     return LanguageDetectorBuilder.from_languages(*languages).build()

@@ -62,8 +62,9 @@ def _pydantic_field(exc: ValidationError, prefix: str = "") -> tuple[str, str]:
 def build_case(data: dict[str, Any], path: str, line: int | None) -> Case:
     """Validate case fields; a problem names the file, the line and the field."""
     if not str(data.get("case_id") or "").strip():
-        raise InputError("missing case_id; every record needs one", path=path, line=line,
-                         field="case_id")
+        raise InputError(
+            "missing case_id; every record needs one", path=path, line=line, field="case_id"
+        )
     fields = {k: data[k] for k in CASE_FIELDS if k in data and data[k] is not None}
     try:
         return Case.model_validate(fields)
@@ -79,8 +80,9 @@ def build_identity(data: dict[str, Any], path: str, line: int | None) -> Identit
     if not raw:
         return None
     if not isinstance(raw, dict):
-        raise InputError("expected an object with legal_name and contact", path=path, line=line,
-                         field="identity")
+        raise InputError(
+            "expected an object with legal_name and contact", path=path, line=line, field="identity"
+        )
     try:
         return Identity.model_validate(raw)
     except ValidationError as exc:
@@ -100,8 +102,9 @@ def build_sources(
     out = []
     for i, url in enumerate(urls):
         if not isinstance(url, str):
-            raise InputError(f"item {i} is not a URL string", path=path, line=line,
-                             field=field_name)
+            raise InputError(
+                f"item {i} is not a URL string", path=path, line=line, field=field_name
+            )
         url = url.strip()
         if url:
             out.append(Source(url=url, outlet=outlet if i == 0 else None))
@@ -112,24 +115,31 @@ def build_passage(raw: Any, where: str, path: str, line: int | None) -> PassageI
     if isinstance(raw, str):
         raw = {"text": raw}
     if not isinstance(raw, dict):
-        raise InputError("expected an object with text, voice and labels", path=path, line=line,
-                         field=where)
+        raise InputError(
+            "expected an object with text, voice and labels", path=path, line=line, field=where
+        )
     text = raw.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise InputError("passage text is missing or empty", path=path, line=line,
-                         field=f"{where}.text")
+        raise InputError(
+            "passage text is missing or empty", path=path, line=line, field=f"{where}.text"
+        )
     voice_raw = raw.get("voice") or "first"
     try:
         voice = Voice(voice_raw)
     except ValueError:
-        raise InputError(f"got {voice_raw!r}; expected 'first' or 'third'", path=path,
-                         line=line, field=f"{where}.voice") from None
+        raise InputError(
+            f"got {voice_raw!r}; expected 'first' or 'third'",
+            path=path,
+            line=line,
+            field=f"{where}.voice",
+        ) from None
     labels = raw.get("labels") or []
     if isinstance(labels, str):
         labels = [x.strip() for x in labels.replace(",", ";").split(";") if x.strip()]
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        raise InputError("expected a list of code ids", path=path, line=line,
-                         field=f"{where}.labels")
+        raise InputError(
+            "expected a list of code ids", path=path, line=line, field=f"{where}.labels"
+        )
     lang = raw.get("lang") or None
     return PassageIn(
         text=text.strip(),
@@ -150,9 +160,7 @@ def record_from_dict(data: Any, path: str, line: int | None) -> Record:
     raw_passages = data.get("passages") or []
     if not isinstance(raw_passages, list):
         raise InputError("expected a list of passages", path=path, line=line, field="passages")
-    passages = [
-        build_passage(p, f"passages[{i}]", path, line) for i, p in enumerate(raw_passages)
-    ]
+    passages = [build_passage(p, f"passages[{i}]", path, line) for i, p in enumerate(raw_passages)]
     return Record(
         case=case,
         path=path,

@@ -6,8 +6,8 @@ import re
 
 MAX_SENTENCES = 5
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st no vs etc e.g i.e u.s u.k u.n approx fig jan feb mar apr jun jul aug sep "
-    "sept oct nov dec gen col lt sgt capt prof bzw z.b usw vgl m mme mlle cf".split()
+    "mr mrs ms dr st no vs etc e.g i.e u.s u.k u.n approx fig jan feb mar apr jun jul aug "  # noqa: SIM905
+    "sep sept oct nov dec gen col lt sgt capt prof bzw z.b usw vgl m mme mlle cf".split()
 )
 _BOUNDARY = re.compile(r"[.!?؟。…]+[\"'”’»)\]]*(?=\s+|$)")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")

@@ -26,11 +26,13 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     try:
         meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
-        raise InputError(f"the front matter is not valid YAML: {exc}", path=str(path),
-                         line=1) from None
+        raise InputError(
+            f"the front matter is not valid YAML: {exc}", path=str(path), line=1
+        ) from None
     if not isinstance(meta, dict):
-        raise InputError("the front matter must be a mapping of case fields", path=str(path),
-                         line=1)
+        raise InputError(
+            "the front matter must be a mapping of case fields", path=str(path), line=1
+        )
     return meta, text[match.end() :]
 
 

@@ -26,7 +26,7 @@ def brief_context(
     people = {c.code: c for c in code_counts(corpus, codebook, Basis.PEOPLE)}
     machine = {c.code: c for c in code_counts(corpus, codebook, Basis.MACHINE)}
     n = counts["cases"]
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "code": c.code,
             "label": c.label,

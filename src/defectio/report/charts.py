@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-_STYLE = {
+_STYLE: dict[Any, Any] = {
     "svg.fonttype": "path",  # text as paths: no font needed to view the chart
     "svg.hashsalt": "defectio",  # stable ids, so the same data gives the same file
     "font.size": 9,
@@ -22,7 +24,7 @@ INK = "#1f3a5f"
 MUTED = "#9db4cf"
 
 
-def _to_svg(fig: plt.Figure) -> str:
+def _to_svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
@@ -47,8 +49,20 @@ def horizontal_bars(
         if secondary is None:
             ax.barh(ys, values, color=INK, height=0.6)
         else:
-            ax.barh([y + 0.2 for y in ys], values, color=INK, height=0.4, label=legend[0] if legend else None)
-            ax.barh([y - 0.2 for y in ys], secondary, color=MUTED, height=0.4, label=legend[1] if legend else None)
+            ax.barh(
+                [y + 0.2 for y in ys],
+                values,
+                color=INK,
+                height=0.4,
+                label=legend[0] if legend else None,
+            )
+            ax.barh(
+                [y - 0.2 for y in ys],
+                secondary,
+                color=MUTED,
+                height=0.4,
+                label=legend[1] if legend else None,
+            )
             if legend:
                 ax.legend(frameon=False, loc="lower right")
         ax.set_yticks(ys, labels)

@@ -35,8 +35,8 @@ from defectio.model import (
     CoderKind,
     Corpus,
     Identity,
-    Passage,
     PartialDate,
+    Passage,
     Source,
 )
 from defectio.store import vault
@@ -116,7 +116,7 @@ class Store:
 
     @property
     def key_file(self) -> Path:
-        """Where ``defectio init`` keeps the identity key: ``DEFECTIO_KEY_FILE``, or beside the db."""
+        """Where ``defectio init`` keeps the identity key: ``DEFECTIO_KEY_FILE``; else by the db."""
         env = os.environ.get(vault.KEY_FILE_ENV)
         if env:
             return Path(env)
@@ -290,45 +290,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _case_from_row(r: CaseRow) -> Case:
-    return Case(
-        case_id=r.case_id,
-        alias=r.alias,
-        gender=r.gender,
-        origin=r.origin,
-        region=r.region,
-        joined=r.joined,
-        left=r.left,
-        role=r.role,
-        status_after=r.status_after,
-        went_public_via=r.went_public_via,
-        group=r.group,
-    )
+    return Case.model_validate({f: getattr(r, f) for f in Case.model_fields})
 
 
 def _passage_from_row(r: PassageRow) -> Passage:
-    return Passage(
-        case_id=r.case_id,
-        text=r.text,
-        voice=r.voice,
-        lang=r.lang,
-        source_id=r.source_id,
-        position=r.position,
-    )
+    return Passage.model_validate({f: getattr(r, f) for f in Passage.model_fields})
 
 
 def _annotation_from_row(r: AnnotationRow) -> Annotation:
-    return Annotation(
-        passage_id=r.passage_id,
-        code=r.code,
-        coder=r.coder,
-        coder_kind=r.coder_kind,
-        probability=r.probability,
-        evidence=tuple((int(a), int(b)) for a, b in r.evidence),
-        status=r.status,
-        run_id=r.run_id,
-        created_at=r.created_at,
-        memo=r.memo,
-    )
+    data = {f: getattr(r, f) for f in Annotation.model_fields if f != "evidence"}
+    data["evidence"] = tuple((int(a), int(b)) for a, b in r.evidence)
+    return Annotation.model_validate(data)
 
 
 class UnitOfWork:

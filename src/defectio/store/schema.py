@@ -1,4 +1,4 @@
-"""Tables of the store. Alembic migrations in ``migrations/`` create them; this module describes them."""
+"""Tables of the store; the Alembic migrations in ``migrations/`` create them."""
 
 from __future__ import annotations
 

@@ -35,7 +35,9 @@ class SecretKey:
         try:
             raw = base64.urlsafe_b64decode(text.strip().encode("ascii"))
         except (ValueError, UnicodeEncodeError):
-            raise VaultError(f"{origin}: not a base64 key; create one with `defectio init`") from None
+            raise VaultError(
+                f"{origin}: not a base64 key; create one with `defectio init`"
+            ) from None
         return cls(raw)
 
     @property

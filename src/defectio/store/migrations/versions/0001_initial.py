@@ -76,9 +76,7 @@ def upgrade() -> None:
             sa.ForeignKey("cases.case_id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        sa.Column(
-            "source_id", sa.String(16), sa.ForeignKey("sources.source_id"), primary_key=True
-        ),
+        sa.Column("source_id", sa.String(16), sa.ForeignKey("sources.source_id"), primary_key=True),
         sa.Column("position", sa.Integer(), nullable=False),
     )
     op.create_table(
