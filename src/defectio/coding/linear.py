@@ -1,0 +1,174 @@
+"""``linear.v1``: TF-IDF on hashed word and character n-grams, one-vs-rest logistic regression,
+a threshold per code chosen by cross-validation. Evidence: the sentences that score highest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+from sklearn.linear_model import LogisticRegression
+
+from defectio.codebook import Codebook
+from defectio.coding.base import CodeScore, Coding, Span
+from defectio.coding.calibrate import SEED, best_threshold, folds
+from defectio.coding.features import HashedTfidf
+from defectio.errors import CoderError
+from defectio.ingest.segment import sentence_spans
+
+FloatArray = NDArray[np.float64]
+
+
+class LinearConfig(BaseModel):
+    """Settings of ``linear.v1``; stored with every coding run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    C: float = Field(default=8.0, gt=0, description="inverse regularisation strength")
+    hash_bits: int = Field(default=16, ge=12, le=22, description="log2 features per block")
+    min_positives: int = Field(default=4, ge=1, description="fewer positives: the code is off")
+    cv_folds: int = Field(default=5, ge=2, le=10)
+
+
+def _sigmoid(z: FloatArray) -> FloatArray:
+    out: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return out
+
+
+class LinearCoder:
+    name = "linear"
+    version = "v1"
+
+    def __init__(self, codebook: Codebook, config: LinearConfig | None = None) -> None:
+        self.codebook = codebook
+        self.settings = config or LinearConfig()
+        self.codes = codebook.code_ids
+        bits = self.settings.hash_bits
+        self.features = HashedTfidf(2**bits, 2**bits)
+        self.coef: NDArray[np.float32] = np.zeros((len(self.codes), 0), dtype=np.float32)
+        self.intercept: FloatArray = np.zeros(len(self.codes))
+        self.thresholds: FloatArray = np.full(len(self.codes), 0.5)
+        self.active: NDArray[np.bool_] = np.zeros(len(self.codes), dtype=bool)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return {**self.settings.model_dump(), "codebook": self.codebook.ref}
+
+    @property
+    def fitted(self) -> bool:
+        return self.coef.shape[1] > 0
+
+    def _train(self, x: Any, y: NDArray[np.int_]) -> tuple[NDArray[np.float32], FloatArray]:
+        coef = np.zeros((y.shape[1], x.shape[1]), dtype=np.float32)
+        intercept = np.full(y.shape[1], -30.0)
+        for j in range(y.shape[1]):
+            if y[:, j].sum() < self.settings.min_positives or y[:, j].sum() == len(y):
+                continue
+            model = LogisticRegression(
+                C=self.settings.C, class_weight="balanced", solver="liblinear", random_state=SEED
+            )
+            model.fit(x, y[:, j])
+            coef[j] = model.coef_[0]
+            intercept[j] = model.intercept_[0]
+        return coef, intercept
+
+    def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> LinearCoder:
+        if not texts:
+            raise CoderError("linear.v1 needs training examples")
+        y = np.array([[int(c in set(lab)) for c in self.codes] for lab in labels], dtype=int)
+        self.active = y.sum(axis=0) >= self.settings.min_positives
+        oof = self.out_of_fold(texts, y)
+        self.thresholds = np.array(
+            [best_threshold(y[:, j], oof[:, j]) for j in range(len(self.codes))]
+        )
+        self.features.fit(texts)
+        self.coef, self.intercept = self._train(self.features.transform(texts), y)
+        return self
+
+    def out_of_fold(self, texts: Sequence[str], y: NDArray[np.int_]) -> FloatArray:
+        """Probabilities for each training text from a model that did not see it."""
+        oof = np.zeros(y.shape, dtype=float)
+        for train, test in folds(len(texts), self.settings.cv_folds):
+            feats = HashedTfidf(self.features.n_word, self.features.n_char)
+            feats.fit([texts[i] for i in train])
+            coef, intercept = self._train(feats.transform([texts[i] for i in train]), y[train])
+            x_test = feats.transform([texts[i] for i in test])
+            oof[test] = _sigmoid(np.asarray(x_test @ coef.T) + intercept)
+        return oof
+
+    def logits(self, texts: Sequence[str]) -> FloatArray:
+        if not self.fitted:
+            raise CoderError("linear.v1 is not trained; run `defectio train --coder linear`")
+        x = self.features.transform(texts)
+        out: FloatArray = np.asarray(x @ self.coef.T, dtype=float) + self.intercept
+        return out
+
+    def predict_proba(self, texts: Sequence[str]) -> FloatArray:
+        return _sigmoid(self.logits(texts))
+
+    def evidence(self, text: str, code_index: int, top: int = 1) -> tuple[Span, ...]:
+        """The sentence(s) of a text whose own score for the code is highest."""
+        spans = sentence_spans(text)
+        if len(spans) <= 1:
+            return tuple(spans)
+        scores = self.logits([text[a:b] for a, b in spans])[:, code_index]
+        best = np.argsort(-scores)[:top]
+        return tuple(spans[i] for i in sorted(best))
+
+    def predict(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> list[Coding]:
+        langs = langs if langs is not None else [None] * len(texts)
+        probs = self.predict_proba(texts) if texts else np.zeros((0, len(self.codes)))
+        out = []
+        for text, lang, row in zip(texts, langs, probs, strict=True):
+            scores = []
+            for j, code in enumerate(self.codes):
+                decision = bool(self.active[j] and row[j] >= self.thresholds[j])
+                evidence = self.evidence(text, j) if decision else ()
+                scores.append(CodeScore(code, float(row[j]), decision, evidence))
+            out.append(Coding(tuple(scores), lang=lang))
+        return out
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "coder": f"{self.name}.{self.version}",
+            "config": self.settings.model_dump(),
+            "codes": self.codes,
+            "codebook": self.codebook.ref,
+        }
+        (directory / "coder.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        (directory / "codebook.json").write_text(self.codebook.model_dump_json(), encoding="utf-8")
+        np.savez_compressed(
+            directory / "linear.npz",
+            coef=self.coef,
+            intercept=self.intercept,
+            thresholds=self.thresholds,
+            active=self.active,
+            idf_word=self.features.idf_word,
+            idf_char=self.features.idf_char,
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> LinearCoder:
+        try:
+            meta = json.loads((directory / "coder.json").read_text(encoding="utf-8"))
+            book = Codebook.model_validate_json((directory / "codebook.json").read_text("utf-8"))
+            arrays = np.load(directory / "linear.npz", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise CoderError(f"{directory}: not a saved linear coder ({exc})") from None
+        coder = cls(book, LinearConfig.model_validate(meta["config"]))
+        if meta["codes"] != coder.codes:
+            raise CoderError(f"{directory}: saved for codes {meta['codes']}, not {coder.codes}")
+        coder.coef = arrays["coef"]
+        coder.intercept = arrays["intercept"]
+        coder.thresholds = arrays["thresholds"]
+        coder.active = arrays["active"]
+        coder.features.idf_word = arrays["idf_word"]
+        coder.features.idf_char = arrays["idf_char"]
+        return coder

@@ -1,0 +1,112 @@
+"""Training examples for a codebook: the bundled reference passages and written training set,
+plus, from a store, the codes people have accepted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from defectio.codebook import Codebook
+from defectio.errors import InputError
+from defectio.model import AnnotationStatus, CoderKind, Corpus
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    labels: tuple[str, ...]
+    lang: str | None = None
+    id: str = ""
+    origin: str = ""
+
+
+def _data() -> Path:
+    return Path(str(resources.files("defectio") / "data"))
+
+
+def reference_codebook() -> str:
+    manifest = yaml.safe_load((_data() / "reference" / "manifest.yaml").read_text("utf-8"))
+    return str(manifest["codebook"])
+
+
+def read_examples(path: Path, codebook: Codebook | None = None) -> Iterator[Example]:
+    """Stream ``{"text", "labels", "lang"?, "id"?}`` lines; unknown codes are an error."""
+    with path.open("r", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"malformed JSON: {exc.msg}", path=str(path), line=number
+                ) from None
+            text = row.get("text") if isinstance(row, dict) else None
+            if not isinstance(text, str) or not text.strip():
+                raise InputError("missing text", path=str(path), line=number, field="text")
+            labels = tuple(row.get("labels") or ())
+            if codebook is not None:
+                for label in labels:
+                    if label not in codebook:
+                        raise InputError(
+                            f"unknown code '{label}' for codebook {codebook.ref}",
+                            path=str(path),
+                            line=number,
+                            field="labels",
+                        )
+            yield Example(
+                text=text,
+                labels=labels,
+                lang=row.get("lang"),
+                id=str(row.get("id") or f"{path.stem}:{number}"),
+                origin=path.name,
+            )
+
+
+def training_files(codebook: Codebook) -> list[Path]:
+    folder = _data() / "training" / codebook.id
+    return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+
+
+def bundled_examples(codebook: Codebook, *, include_reference: bool = True) -> list[Example]:
+    """The written training set for this codebook, plus the reference passages when they were
+    labelled with the same codebook."""
+    out: list[Example] = []
+    if include_reference and reference_codebook() == codebook.id:
+        from defectio.reference import load_reference
+
+        out.extend(examples_from_corpus(load_reference().corpus, origin="reference"))
+    for path in training_files(codebook):
+        out.extend(read_examples(path, codebook))
+    return out
+
+
+def examples_from_corpus(corpus: Corpus, origin: str = "store") -> list[Example]:
+    """Passages a person has coded, with the codes people accepted (a passage coded by people
+    with no code accepted is a negative example for every code)."""
+    accepted: dict[str, set[str]] = {}
+    for a in corpus.annotations:
+        if a.coder_kind == CoderKind.PERSON or a.status != AnnotationStatus.SUGGESTED:
+            labels = accepted.setdefault(a.passage_id, set())
+            if a.status == AnnotationStatus.ACCEPTED:
+                labels.add(a.code)
+    return [
+        Example(
+            text=p.text,
+            labels=tuple(sorted(accepted[p.passage_id])),
+            lang=p.lang,
+            id=p.passage_id,
+            origin=origin,
+        )
+        for p in corpus.passages
+        if p.passage_id in accepted
+    ]
+
+
+def label_matrix(examples: Iterable[Example], codes: list[str]) -> list[list[int]]:
+    return [[int(c in ex.labels) for c in codes] for ex in examples]
