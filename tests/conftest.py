@@ -27,9 +27,17 @@ def require(module: str) -> None:
         pytest.skip(f"optional package '{module}' not installed")
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model cache for the session: the default coder is trained once, not per test."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's own key, database or user name."""
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_cache: Path) -> None:
+    """No test reads the developer's own key, database, model cache or user name."""
+    monkeypatch.setenv("DEFECTIO_CACHE", str(model_cache))
+    monkeypatch.delenv("DEFECTIO_NO_EMBEDDINGS", raising=False)
     monkeypatch.delenv("DEFECTIO_DB", raising=False)
     monkeypatch.delenv("DEFECTIO_SECRET_KEY", raising=False)
     monkeypatch.setenv("DEFECTIO_KEY_FILE", str(tmp_path / "secret.key"))

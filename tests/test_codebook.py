@@ -35,8 +35,9 @@ def test_bundled_codebooks_include_a_second_movement() -> None:
 
 
 def _mutated(mutate) -> str:  # type: ignore[no-untyped-def]
-    data = yaml.safe_load((Path(__file__).parents[1] / "src/defectio/codebooks/icsr2015.yaml")
-                          .read_text("utf-8"))
+    data = yaml.safe_load(
+        (Path(__file__).parents[1] / "src/defectio/codebooks/icsr2015.yaml").read_text("utf-8")
+    )
     mutate(data)
     return yaml.safe_dump(data, allow_unicode=True)
 
@@ -61,7 +62,9 @@ def test_counter_map_naming_a_missing_code_is_refused() -> None:
     def cm(d):  # type: ignore[no-untyped-def]
         d["counter_map"]["religious_duty"].append("hypocrisy")
 
-    with pytest.raises(CodebookError, match=r"counter_map\.religious_duty: unknown code 'hypocrisy'"):
+    with pytest.raises(
+        CodebookError, match=r"counter_map\.religious_duty: unknown code 'hypocrisy'"
+    ):
         parse_codebook(_mutated(cm), "my.yaml")
 
 
@@ -69,7 +72,9 @@ def test_empty_definition_is_refused() -> None:
     def empty(d):  # type: ignore[no-untyped-def]
         d["codes"][2]["definition"] = "   "
 
-    with pytest.raises(CodebookError, match=r"codes\[2\] \(corruption\)\.definition: the definition is empty"):
+    with pytest.raises(
+        CodebookError, match=r"codes\[2\] \(corruption\)\.definition: the definition is empty"
+    ):
         parse_codebook(_mutated(empty), "my.yaml")
 
 

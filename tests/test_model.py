@@ -8,7 +8,11 @@ from defectio.model import Case, Gender, PartialDate, Passage, Region, passage_i
 
 @pytest.mark.parametrize(
     ("text", "year", "month", "day", "precision"),
-    [("2014", 2014, 0, 0, "year"), ("2015-03", 2015, 3, 0, "month"), ("2015-02-28", 2015, 2, 28, "day")],
+    [
+        ("2014", 2014, 0, 0, "year"),
+        ("2015-03", 2015, 3, 0, "month"),
+        ("2015-02-28", 2015, 2, 28, "day"),
+    ],
 )
 def test_partial_date_parses_year_month_and_day(
     text: str, year: int, month: int, day: int, precision: str

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from defectio.codebook import Codebook
 from defectio.coding.base import Coder
-from defectio.coding.registry import build_coder
+from defectio.coding.models import load_saved, trained_coder
+from defectio.coding.registry import REGISTRY, build_coder, resolve_name
+from defectio.coding.training import Example, bundled_examples, examples_from_corpus
 from defectio.ingest.importer import ImportReport, import_paths
 from defectio.model import Annotation, AnnotationStatus, CoderKind
 from defectio.reference import reference_jsonl
@@ -40,7 +42,7 @@ def code_store(
 ) -> RunReport:
     """Code the store's passages in one transaction; suggestions carry the run's id."""
     codebook = store.codebook()
-    coder = coder or build_coder(None, codebook)
+    coder = coder or coder_for_store(store, None)
     todo = store.passages(only_uncoded_by=coder.name if only_uncoded else None)
     notices: set[str] = set()
     suggestions = 0
@@ -72,6 +74,52 @@ def code_store(
         uow.finish_run(run_id, len(todo))
         uow.append_event("code", "run", str(run_id), {"coder": coder_ref, "passages": len(todo)})
     return RunReport(run_id, coder_ref, len(todo), suggestions, tuple(sorted(notices)))
+
+
+MODEL_META = "model:"
+
+
+def coder_for_store(store: Store, name: str | None) -> Coder:
+    """The coder a store codes with: the one ``defectio train --from store`` trained for it,
+    else the default trained on the bundled data."""
+    resolved = resolve_name(name)
+    saved = store.get_meta(MODEL_META + resolved)
+    if saved and Path(saved).is_dir():
+        return load_saved(resolved, Path(saved))
+    return build_coder(resolved, store.codebook())
+
+
+def training_examples(store: Store | None, codebook: Codebook, source: str) -> list[Example]:
+    """``reference``: the bundled examples; ``store``: those plus the codes people accepted in
+    the store (a text already in the bundled set is not counted twice)."""
+    examples = bundled_examples(codebook)
+    if source == "store" and store is not None:
+        seen = {e.text for e in examples}
+        examples += [e for e in examples_from_corpus(store.corpus()) if e.text not in seen]
+    return examples
+
+
+def train_for_store(store: Store | None, name: str | None, source: str) -> tuple[Coder, int]:
+    """Train a coder; trained on a store's codes, it becomes that store's coder."""
+    resolved = resolve_name(name)
+    codebook = store.codebook() if store is not None else load_codebook_default()
+    if not REGISTRY[resolved].trained:
+        return build_coder(resolved, codebook), 0
+    examples = training_examples(store, codebook, source)
+    coder = trained_coder(resolved, codebook, examples, refresh=True)
+    if source == "store" and store is not None:
+        from defectio.coding.models import model_dir
+
+        with store.unit_of_work() as uow:
+            uow.set_meta(MODEL_META + resolved, str(model_dir(resolved, codebook, examples)))
+            uow.append_event("train", "coder", resolved, {"examples": len(examples)})
+    return coder, len(examples)
+
+
+def load_codebook_default() -> Codebook:
+    from defectio.codebook import load_codebook
+
+    return load_codebook()
 
 
 def write_brief(store: Store, out: Path, *, codebook: Codebook | None = None) -> Path:

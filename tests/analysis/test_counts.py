@@ -39,8 +39,13 @@ def test_a_person_decision_beats_a_machine_suggestion(codebook: Codebook) -> Non
         Annotation(passage_id=p, code=code, coder="lexicon.v1", probability=0.8, run_id=1)
         for p in (p1, p2)
     ]
-    rejected = Annotation(passage_id=p1, code=code, coder="alice", coder_kind=CoderKind.PERSON,
-                          status=AnnotationStatus.REJECTED)
+    rejected = Annotation(
+        passage_id=p1,
+        code=code,
+        coder="alice",
+        coder_kind=CoderKind.PERSON,
+        status=AnnotationStatus.REJECTED,
+    )
     combined = passage_codes(_corpus_with([*machine, rejected]), Basis.COMBINED)
     assert [(c.passage_id, c.reviewed) for c in combined] == [(p2, False)]
     machine_only = passage_codes(_corpus_with([*machine, rejected]), Basis.MACHINE)

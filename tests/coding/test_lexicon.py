@@ -47,7 +47,7 @@ def test_a_clean_match_gives_the_code_with_its_evidence_span(mini: LexiconCoder)
     coding = mini.code_one(text, "en")
     (score,) = coding.codes
     assert score.code == "harm" and score.p == pytest.approx(0.7)
-    (a, b), = score.evidence
+    ((a, b),) = score.evidence
     assert text[a:b] == "Tortured"
 
 
@@ -77,8 +77,9 @@ def test_an_exclusion_in_the_sentence_suppresses_the_code(mini: LexiconCoder) ->
 
 
 def test_german_arabic_and_turkish_indicators_match_inflected_forms(mini: LexiconCoder) -> None:
-    assert "harm" in _codes(mini, "Sie haben Gefangene gefoltert und hingerichtet.", "de") or \
-        "harm" in _codes(mini, "Die Folter im Gefängnis war täglich.", "de")
+    assert "harm" in _codes(
+        mini, "Sie haben Gefangene gefoltert und hingerichtet.", "de"
+    ) or "harm" in _codes(mini, "Die Folter im Gefängnis war täglich.", "de")
     assert "harm" in _codes(mini, "Köylüleri öldürdüler.", "tr")
     assert "harm" in _codes(mini, "رأيتهم يعذبون الأسرى.", "ar")
     assert "harm" in _codes(mini, "رَأَيْتُ إِعْدَامَ رَجُلٍ.", "ar")  # with diacritics
@@ -100,7 +101,7 @@ def test_evidence_offsets_survive_normalisation() -> None:
     assert len(index) == len(norm)
     coder = LexiconCoder(parse_codebook(MINI, "mini"))
     (score,) = coder.code_one(text, "tr").codes
-    (a, b), = score.evidence
+    ((a, b),) = score.evidence
     assert text[a:b] == "İŞKENCE"
 
 

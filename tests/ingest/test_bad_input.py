@@ -38,21 +38,25 @@ def _assert_rejected(store: Store, path: Path, pattern: str) -> InputError:
     return info.value
 
 
-def test_malformed_json_line_names_file_and_line(seeded: Store, tmp_path: Path,
-                                                 reference_path: Path) -> None:
+def test_malformed_json_line_names_file_and_line(
+    seeded: Store, tmp_path: Path, reference_path: Path
+) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text("\n".join([*_good_lines(reference_path), '{"case_id": "X9", '] ) + "\n")
+    path.write_text("\n".join([*_good_lines(reference_path), '{"case_id": "X9", ']) + "\n")
     err = _assert_rejected(seeded, path, r"bad\.jsonl:4: .*malformed JSON")
     assert err.line == 4
 
 
-def test_unknown_code_names_the_passage_labels_field(seeded: Store, tmp_path: Path,
-                                                     reference_path: Path) -> None:
+def test_unknown_code_names_the_passage_labels_field(
+    seeded: Store, tmp_path: Path, reference_path: Path
+) -> None:
     rows = [json.loads(x) for x in _good_lines(reference_path)]
     rows[1]["passages"][0]["labels"] = ["boredom"]
     path = tmp_path / "codes.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    err = _assert_rejected(seeded, path, r"codes\.jsonl:2: field 'passages\[0\]\.labels': unknown code 'boredom'")
+    err = _assert_rejected(
+        seeded, path, r"codes\.jsonl:2: field 'passages\[0\]\.labels': unknown code 'boredom'"
+    )
     assert err.field == "passages[0].labels"
 
 
@@ -79,15 +83,22 @@ def test_duplicate_case_id_with_conflicting_fields_is_refused(
     clash = dict(rows[0], gender="f" if rows[0]["gender"] == "m" else "m")
     path = tmp_path / "dup.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in [*rows, clash]) + "\n")
-    _assert_rejected(seeded, path, r"dup\.jsonl:4: field 'case_id': case_id 'X001' appears again "
-                                   r"with different case fields \(first at .*dup\.jsonl:1\)")
+    _assert_rejected(
+        seeded,
+        path,
+        r"dup\.jsonl:4: field 'case_id': case_id 'X001' appears again "
+        r"with different case fields \(first at .*dup\.jsonl:1\)",
+    )
 
 
-def test_duplicate_case_id_with_the_same_fields_merges(store: Store, tmp_path: Path,
-                                                       reference_path: Path) -> None:
+def test_duplicate_case_id_with_the_same_fields_merges(
+    store: Store, tmp_path: Path, reference_path: Path
+) -> None:
     rows = [json.loads(x) for x in _good_lines(reference_path, 1)]
-    again = dict(rows[0], passages=[{"text": "A later interview, another passage.", "voice": "first",
-                                     "labels": []}])
+    again = dict(
+        rows[0],
+        passages=[{"text": "A later interview, another passage.", "voice": "first", "labels": []}],
+    )
     path = tmp_path / "same.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in [rows[0], again]) + "\n")
     report = import_paths(store, [path])
@@ -109,8 +120,9 @@ def test_binary_file_named_txt_is_refused(seeded: Store, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".txt"])
-def test_text_that_is_not_utf8_is_refused(seeded: Store, tmp_path: Path, reference_path: Path,
-                                          suffix: str) -> None:
+def test_text_that_is_not_utf8_is_refused(
+    seeded: Store, tmp_path: Path, reference_path: Path, suffix: str
+) -> None:
     path = tmp_path / f"latin1{suffix}"
     good = "\n".join(_good_lines(reference_path, 2)) + "\n"
     bad_line = '{"case_id": "X77", "alias": "Caf\xe9 owner", "passages": []}\n'
@@ -119,8 +131,9 @@ def test_text_that_is_not_utf8_is_refused(seeded: Store, tmp_path: Path, referen
     _assert_rejected(seeded, path, rf"latin1\{suffix}{line}: not valid UTF-8 \(byte 0xe9")
 
 
-def test_a_200_mb_file_is_streamed_and_refused_without_loading_it(seeded: Store,
-                                                                  tmp_path: Path) -> None:
+def test_a_200_mb_file_is_streamed_and_refused_without_loading_it(
+    seeded: Store, tmp_path: Path
+) -> None:
     """A 200 MB JSONL file whose first line never ends: the reader stops at the record limit
     instead of reading 200 MB into memory, and the store is unchanged."""
     path = tmp_path / "huge.jsonl"
@@ -146,8 +159,9 @@ def test_a_200_mb_text_document_is_refused_before_reading(seeded: Store, tmp_pat
     _assert_rejected(seeded, path, r"huge\.txt: the file is 200 MiB; documents over 50 MiB")
 
 
-def test_a_failure_in_the_second_file_rolls_back_the_first(store: Store, tmp_path: Path,
-                                                            reference_path: Path) -> None:
+def test_a_failure_in_the_second_file_rolls_back_the_first(
+    store: Store, tmp_path: Path, reference_path: Path
+) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"case_id": "Z1", "alias": "z", "gender": "male"}\n')
     store.codebook()  # installs the default codebook, in a transaction of its own

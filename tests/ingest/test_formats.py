@@ -22,8 +22,9 @@ PARAGRAPHS = [
 ]
 
 
-def test_reference_jsonl_gives_37_cases_and_103_passages(store: Store, reference_path: Path,
-                                                          reference_rows) -> None:  # type: ignore[no-untyped-def]
+def test_reference_jsonl_gives_37_cases_and_103_passages(
+    store: Store, reference_path: Path, reference_rows
+) -> None:  # type: ignore[no-untyped-def]
     report = import_paths(store, [reference_path])
     counts = store.counts()
     assert counts["cases"] == 37 and counts["passages"] == 103
@@ -47,8 +48,9 @@ def test_reimporting_the_same_file_changes_nothing(store: Store, reference_path:
     }
 
 
-def test_changed_case_fields_count_as_updated(store: Store, tmp_path: Path,
-                                              reference_path: Path) -> None:
+def test_changed_case_fields_count_as_updated(
+    store: Store, tmp_path: Path, reference_path: Path
+) -> None:
     import_paths(store, [reference_path])
     rows = [json.loads(line) for line in reference_path.read_text("utf-8").splitlines()]
     rows[0]["status_after"] = "sentenced"
@@ -105,8 +107,9 @@ def test_markdown_with_front_matter_is_one_case(store: Store, tmp_path: Path) ->
     assert all(p.lang == "en" for p in passages)
 
 
-def test_long_paragraph_is_cut_into_passages_of_at_most_five_sentences(store: Store,
-                                                                       tmp_path: Path) -> None:
+def test_long_paragraph_is_cut_into_passages_of_at_most_five_sentences(
+    store: Store, tmp_path: Path
+) -> None:
     sentences = [f"This is sentence number {i} of a long answer about the camp." for i in range(12)]
     path = tmp_path / "long.txt"
     path.write_text("---\ncase_id: T1\nalias: T\n---\n" + " ".join(sentences), encoding="utf-8")
@@ -117,8 +120,9 @@ def test_long_paragraph_is_cut_into_passages_of_at_most_five_sentences(store: St
 
 
 @pytest.mark.parametrize("writer", [write_html, write_pdf, write_docx])
-def test_documents_become_passages_with_a_sidecar_case(store: Store, tmp_path: Path,
-                                                       writer) -> None:  # type: ignore[no-untyped-def]
+def test_documents_become_passages_with_a_sidecar_case(
+    store: Store, tmp_path: Path, writer
+) -> None:  # type: ignore[no-untyped-def]
     ext = {write_html: ".html", write_pdf: ".pdf", write_docx: ".docx"}[writer]
     path = writer(tmp_path / f"report{ext}", PARAGRAPHS)
     (tmp_path / "report.case.yaml").write_text(
@@ -134,8 +138,9 @@ def test_documents_become_passages_with_a_sidecar_case(store: Store, tmp_path: P
     assert store.corpus().sources[0].url == "https://example.org/r1"
 
 
-def test_document_without_sidecar_takes_its_case_id_from_the_file_name(store: Store,
-                                                                        tmp_path: Path) -> None:
+def test_document_without_sidecar_takes_its_case_id_from_the_file_name(
+    store: Store, tmp_path: Path
+) -> None:
     path = write_docx(tmp_path / "witness 7.docx", PARAGRAPHS, title="Witness seven")
     import_paths(store, [path])
     (case,) = store.cases()
@@ -144,11 +149,18 @@ def test_document_without_sidecar_takes_its_case_id_from_the_file_name(store: St
 
 def test_identity_fields_are_sealed_not_stored_in_clear(keyed_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "ids.jsonl"
-    path.write_text(json.dumps({
-        "case_id": "P1", "alias": "Witness P", "identity": {"legal_name": "Zzyzx Qwerty-Example",
-                                                              "contact": "+00 000 000"},
-        "passages": [{"text": "I left in the winter.", "voice": "first", "labels": []}],
-    }) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "case_id": "P1",
+                "alias": "Witness P",
+                "identity": {"legal_name": "Zzyzx Qwerty-Example", "contact": "+00 000 000"},
+                "passages": [{"text": "I left in the winter.", "voice": "first", "labels": []}],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     import_paths(keyed_store, [path])
     raw = Path(keyed_store.path).read_bytes()  # type: ignore[arg-type]
     assert b"Zzyzx" not in raw and b"+00 000" not in raw
@@ -157,13 +169,24 @@ def test_identity_fields_are_sealed_not_stored_in_clear(keyed_store: Store, tmp_
     assert keyed_store.events()[-1]["action"] == "identity.reveal"
 
 
-def test_identity_without_a_key_is_refused_and_nothing_is_written(store: Store,
-                                                                  tmp_path: Path) -> None:
+def test_identity_without_a_key_is_refused_and_nothing_is_written(
+    store: Store, tmp_path: Path
+) -> None:
     from defectio.errors import VaultError
 
     path = tmp_path / "ids.jsonl"
-    path.write_text(json.dumps({"case_id": "P1", "alias": "W", "legal_name": "Somebody Example",
-                                "passages": ["I left."]}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "case_id": "P1",
+                "alias": "W",
+                "legal_name": "Somebody Example",
+                "passages": ["I left."],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     with pytest.raises(VaultError, match="no key is configured"):
         import_paths(store, [path])
     assert store.counts()["cases"] == 0

@@ -5,7 +5,7 @@ from defectio.ingest.segment import passages_from_text, sentence_spans, sentence
 
 
 def test_sentences_split_on_terminal_punctuation_but_not_abbreviations() -> None:
-    text = "Dr. Karim treated us. He said: \"Run!\" We ran at night, e.g. past the checkpoint."
+    text = 'Dr. Karim treated us. He said: "Run!" We ran at night, e.g. past the checkpoint.'
     assert sentences(text) == [
         "Dr. Karim treated us.",
         'He said: "Run!"',

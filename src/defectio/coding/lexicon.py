@@ -27,9 +27,15 @@ _AR_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "
 _TOKEN = re.compile(r"\w+")
 
 
-def normalise(text: str) -> tuple[str, list[int]]:
+_NEEDS_CHAR_MAP = re.compile("[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+
+
+def normalise(text: str) -> tuple[str, Sequence[int]]:
     """Lower-case, strip Arabic diacritics and unify letter forms; returns the normalised text
     and, for each of its characters, the offset of the original character it came from."""
+    low = text.lower()
+    if len(low) == len(text) and not _NEEDS_CHAR_MAP.search(text):
+        return low.translate(_AR_MAP), range(len(text))  # the common case: offsets unchanged
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
@@ -202,7 +208,7 @@ class LexiconCoder:
             scores.append(self._score(code.id, hits, index))
         return Coding(tuple(scores), lang=lang, notices=(notice,) if notice else ())
 
-    def _score(self, code_id: str, hits: list[_Hit], index: list[int]) -> CodeScore:
+    def _score(self, code_id: str, hits: list[_Hit], index: Sequence[int]) -> CodeScore:
         miss = 1.0
         seen: set[tuple[int, int]] = set()
         for hit in hits:

@@ -60,7 +60,7 @@ class LinearCoder:
 
     @property
     def fitted(self) -> bool:
-        return self.coef.shape[1] > 0
+        return bool(self.coef.shape[1] > 0)
 
     def _train(self, x: Any, y: NDArray[np.int_]) -> tuple[NDArray[np.float32], FloatArray]:
         coef = np.zeros((y.shape[1], x.shape[1]), dtype=np.float32)
@@ -68,20 +68,34 @@ class LinearCoder:
         for j in range(y.shape[1]):
             if y[:, j].sum() < self.settings.min_positives or y[:, j].sum() == len(y):
                 continue
+            # The dual problem is far cheaper with many more features than examples.
             model = LogisticRegression(
-                C=self.settings.C, class_weight="balanced", solver="liblinear", random_state=SEED
+                C=self.settings.C,
+                class_weight="balanced",
+                solver="liblinear",
+                dual=True,
+                max_iter=2000,
+                random_state=SEED,
             )
             model.fit(x, y[:, j])
             coef[j] = model.coef_[0]
             intercept[j] = model.intercept_[0]
         return coef, intercept
 
-    def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> LinearCoder:
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[Sequence[str]],
+        oof: FloatArray | None = None,
+    ) -> LinearCoder:
+        """Train on all examples; thresholds come from out-of-fold probabilities (computed
+        here unless the caller already has them)."""
         if not texts:
             raise CoderError("linear.v1 needs training examples")
         y = np.array([[int(c in set(lab)) for c in self.codes] for lab in labels], dtype=int)
         self.active = y.sum(axis=0) >= self.settings.min_positives
-        oof = self.out_of_fold(texts, y)
+        if oof is None:
+            oof = self.out_of_fold(texts, y)
         self.thresholds = np.array(
             [best_threshold(y[:, j], oof[:, j]) for j in range(len(self.codes))]
         )
@@ -110,29 +124,46 @@ class LinearCoder:
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
         return _sigmoid(self.logits(texts))
 
-    def evidence(self, text: str, code_index: int, top: int = 1) -> tuple[Span, ...]:
-        """The sentence(s) of a text whose own score for the code is highest."""
-        spans = sentence_spans(text)
-        if len(spans) <= 1:
-            return tuple(spans)
-        scores = self.logits([text[a:b] for a, b in spans])[:, code_index]
-        best = np.argsort(-scores)[:top]
-        return tuple(spans[i] for i in sorted(best))
+    def evidence(self, texts: Sequence[str], decisions: NDArray[np.bool_]) -> list[dict[int, Span]]:
+        """For each text and each code decided for it, the sentence whose word n-grams weigh most
+        for the code; all sentences are scored in one batch (the word block alone is cheap)."""
+        jobs = [(i, sentence_spans(t)) for i, t in enumerate(texts) if decisions[i].any()]
+        out: list[dict[int, Span]] = [{} for _ in texts]
+        flat = [texts[i][a:b] for i, spans in jobs for a, b in spans]
+        if not flat:
+            return out
+        words = self.features.transform_words(flat)
+        scores = np.asarray(words @ self.coef[:, : self.features.n_word].T)
+        k = 0
+        for i, spans in jobs:
+            block = scores[k : k + len(spans)]
+            k += len(spans)
+            for j in np.flatnonzero(decisions[i]):
+                out[i][int(j)] = spans[int(np.argmax(block[:, j]))]
+        return out
 
     def predict(
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> list[Coding]:
         langs = langs if langs is not None else [None] * len(texts)
         probs = self.predict_proba(texts) if texts else np.zeros((0, len(self.codes)))
-        out = []
-        for text, lang, row in zip(texts, langs, probs, strict=True):
-            scores = []
-            for j, code in enumerate(self.codes):
-                decision = bool(self.active[j] and row[j] >= self.thresholds[j])
-                evidence = self.evidence(text, j) if decision else ()
-                scores.append(CodeScore(code, float(row[j]), decision, evidence))
-            out.append(Coding(tuple(scores), lang=lang))
-        return out
+        decisions = self.active[None, :] & (probs >= self.thresholds[None, :])
+        evidence = self.evidence(texts, decisions)
+        return [
+            Coding(
+                tuple(
+                    CodeScore(
+                        code,
+                        float(probs[i, j]),
+                        bool(decisions[i, j]),
+                        (evidence[i][j],) if j in evidence[i] else (),
+                    )
+                    for j, code in enumerate(self.codes)
+                ),
+                lang=langs[i],
+            )
+            for i in range(len(texts))
+        ]
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

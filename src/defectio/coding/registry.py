@@ -1,9 +1,9 @@
-"""Registered, versioned coder names (``lexicon.v1``) and how to build or load each one."""
+"""Registered, versioned coder names (``lexicon.v1``, ``ensemble.v1``) and how to get each one
+ready to code: the lexicon is built from the codebook, the others are trained (and cached)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,24 +12,28 @@ from defectio.coding.base import Coder
 from defectio.coding.lexicon import LexiconCoder
 from defectio.errors import CoderError
 
-DEFAULT_CODER = "lexicon.v1"
+DEFAULT_CODER = "ensemble.v1"
 
 
 @dataclass(frozen=True)
 class CoderSpec:
     name: str
     summary: str
-    build: Callable[[Codebook], Coder]
-    load: Callable[[Path], Coder]
+    trained: bool
 
 
 REGISTRY: dict[str, CoderSpec] = {
-    "lexicon.v1": CoderSpec(
-        "lexicon.v1",
-        "indicator phrases from the codebook, per language, with negation and hedges",
-        LexiconCoder,
-        LexiconCoder.load,
-    ),
+    spec.name: spec
+    for spec in (
+        CoderSpec(
+            "lexicon.v1", "codebook indicator phrases per language, negation and hedges", False
+        ),
+        CoderSpec("linear.v1", "TF-IDF word and character n-grams, logistic regression", True),
+        CoderSpec("semantic.v1", "MiniLM sentence embeddings and codebook similarity", True),
+        CoderSpec(
+            "ensemble.v1", "the three stacked, calibrated by cross-validation (default)", True
+        ),
+    )
 }
 
 
@@ -46,7 +50,13 @@ def resolve_name(name: str | None) -> str:
 
 
 def build_coder(name: str | None, codebook: Codebook) -> Coder:
-    return REGISTRY[resolve_name(name)].build(codebook)
+    """A coder ready to predict: trained ones come from the cache or are trained now."""
+    resolved = resolve_name(name)
+    if not REGISTRY[resolved].trained:
+        return LexiconCoder(codebook)
+    from defectio.coding.models import trained_coder
+
+    return trained_coder(resolved, codebook)
 
 
 def load_coder(directory: Path) -> Coder:
@@ -55,7 +65,11 @@ def load_coder(directory: Path) -> Coder:
         meta = json.loads((directory / "coder.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise CoderError(f"{directory}: not a saved coder ({exc})") from None
-    spec = REGISTRY.get(str(meta.get("coder")))
-    if spec is None:
-        raise CoderError(f"{directory}: unknown coder {meta.get('coder')!r}")
-    return spec.load(directory)
+    name = str(meta.get("coder"))
+    if name == "lexicon.v1":
+        return LexiconCoder.load(directory)
+    if name not in REGISTRY:
+        raise CoderError(f"{directory}: unknown coder {name!r}")
+    from defectio.coding.models import load_saved
+
+    return load_saved(name, directory)

@@ -139,10 +139,18 @@ class SemanticCoder:
         learned = _sigmoid(x @ coef.T + intercept)
         return np.where(trained[None, :], learned, p)
 
-    def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> SemanticCoder:
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[Sequence[str]],
+        oof: FloatArray | None = None,
+    ) -> SemanticCoder:
+        """Train on all examples; thresholds come from out-of-fold probabilities (computed
+        here unless the caller already has them)."""
         y = np.array([[int(c in set(lab)) for c in self.codes] for lab in labels], dtype=int)
         x = self._features(self.embed(list(texts)))
-        oof = self.out_of_fold_features(x, y)
+        if oof is None:
+            oof = self.out_of_fold_features(x, y)
         self.thresholds = np.array(
             [best_threshold(y[:, j], oof[:, j]) for j in range(len(self.codes))]
         )

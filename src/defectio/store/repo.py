@@ -237,6 +237,11 @@ class Store:
             annotations=annotations,
         )
 
+    def get_meta(self, key: str) -> str | None:
+        with Session(self.engine) as s:
+            row = s.get(MetaRow, key)
+            return row.value if row is not None else None
+
     def latest_run(self) -> dict[str, Any] | None:
         with Session(self.engine) as s:
             row = s.scalars(select(CodingRunRow).order_by(CodingRunRow.run_id.desc())).first()
@@ -328,6 +333,13 @@ class UnitOfWork:
         self.session.flush()
         self.append_event("codebook.set", "codebook", book.ref, {"origin": origin})
         return book
+
+    def set_meta(self, key: str, value: str) -> None:
+        row = self.session.get(MetaRow, key)
+        if row is None:
+            self.session.add(MetaRow(key=key, value=value))
+        else:
+            row.value = value
 
     # cases
     def upsert_case(self, case: Case) -> Change:
