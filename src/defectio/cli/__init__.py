@@ -8,7 +8,10 @@ import typer
 from defectio.cli import analysis_cmds, coding_cmds, registry_cmds
 from defectio.cli.app import app
 
-codebook_app = typer.Typer(help="Show and check codebooks.", no_args_is_help=True)
+codebook_app = typer.Typer(
+    help="Show, check and list codebooks: the codes, their definitions and the counter map.",
+    no_args_is_help=True,
+)
 app.add_typer(codebook_app, name="codebook")
 
 app.command()(registry_cmds.init)
