@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from defectio.codebook import Codebook
+from defectio.codebook import Codebook, load_codebook
 from defectio.coding.base import Coder
 from defectio.coding.models import load_saved, trained_coder
 from defectio.coding.registry import REGISTRY, build_coder, resolve_name
@@ -102,7 +102,7 @@ def training_examples(store: Store | None, codebook: Codebook, source: str) -> l
 def train_for_store(store: Store | None, name: str | None, source: str) -> tuple[Coder, int]:
     """Train a coder; trained on a store's codes, it becomes that store's coder."""
     resolved = resolve_name(name)
-    codebook = store.codebook() if store is not None else load_codebook_default()
+    codebook = store.codebook() if store is not None else load_codebook()
     if not REGISTRY[resolved].trained:
         return build_coder(resolved, codebook), 0
     examples = training_examples(store, codebook, source)
@@ -114,12 +114,6 @@ def train_for_store(store: Store | None, name: str | None, source: str) -> tuple
             uow.set_meta(MODEL_META + resolved, str(model_dir(resolved, codebook, examples)))
             uow.append_event("train", "coder", resolved, {"examples": len(examples)})
     return coder, len(examples)
-
-
-def load_codebook_default() -> Codebook:
-    from defectio.codebook import load_codebook
-
-    return load_codebook()
 
 
 def write_brief(store: Store, out: Path, *, codebook: Codebook | None = None) -> Path:
