@@ -78,12 +78,29 @@ def bundled_examples(codebook: Codebook, *, include_reference: bool = True) -> l
     labelled with the same codebook."""
     out: list[Example] = []
     if include_reference and reference_codebook() == codebook.id:
-        from defectio.reference import load_reference
-
-        out.extend(examples_from_corpus(load_reference().corpus, origin="reference"))
+        out.extend(reference_examples())
     for path in training_files(codebook):
         out.extend(read_examples(path, codebook))
     return out
+
+
+def reference_examples() -> list[Example]:
+    """Every reference passage with the codes its coders gave, none included: a passage they
+    coded with no code is a negative example for every code."""
+    from defectio.ingest.jsonl import read as read_jsonl
+    from defectio.reference import reference_jsonl
+
+    return [
+        Example(
+            text=item.text,
+            labels=item.labels,
+            lang=item.lang or "en",
+            id=f"{record.case.case_id}:{i}",
+            origin="reference",
+        )
+        for record, _ in read_jsonl(reference_jsonl())
+        for i, item in enumerate(record.passages)
+    ]
 
 
 def examples_from_corpus(corpus: Corpus, origin: str = "store") -> list[Example]:
