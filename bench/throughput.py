@@ -12,6 +12,7 @@ either way.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import multiprocessing as mp
 import random
 import sys
@@ -19,8 +20,15 @@ import time
 
 from bench._common import peak_rss_mb, table
 
-CODERS = ["lexicon.v1", "linear.v1", "semantic.v1", "ensemble.v1"]
-EMBEDDING = {"semantic.v1", "ensemble.v1"}
+# (label, coder, embedding engine): the ensemble also runs on the int8 ONNX engine when the
+# onnx extra is installed (a model trained on that engine's vectors; trained on first use).
+RUNS = [
+    ("lexicon.v1", "lexicon.v1", None),
+    ("linear.v1", "linear.v1", None),
+    ("semantic.v1", "semantic.v1", "numpy"),
+    ("ensemble.v1", "ensemble.v1", "numpy"),
+    ("ensemble.v1 onnx-int8", "ensemble.v1", "onnx-int8"),
+]
 
 
 def generate(n: int, seed: int = 7) -> list[str]:
@@ -34,7 +42,11 @@ def generate(n: int, seed: int = 7) -> list[str]:
     return [" ".join(rng.choices(pool, k=rng.randint(1, 4))) for _ in range(n)]
 
 
-def run(name: str, n: int, queue: mp.Queue) -> None:  # type: ignore[type-arg]
+def run(label: str, name: str, engine: str | None, n: int, queue: mp.Queue) -> None:  # type: ignore[type-arg]
+    import os
+
+    if engine:
+        os.environ["DEFECTIO_EMBEDDINGS_ENGINE"] = engine
     from defectio.codebook import load_codebook
     from defectio.coding.registry import build_coder
     from defectio.ingest.lang import detect_languages
@@ -47,7 +59,7 @@ def run(name: str, n: int, queue: mp.Queue) -> None:  # type: ignore[type-arg]
     for i in range(0, n, 1024):
         coder.predict(texts[i : i + 1024], langs[i : i + 1024])
     seconds = time.perf_counter() - start
-    queue.put((name, n, seconds, peak_rss_mb()))
+    queue.put((label, n, seconds, peak_rss_mb()))
 
 
 def main() -> int:
@@ -62,15 +74,16 @@ def main() -> int:
     ctx = mp.get_context("spawn")
     queue: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
     results = {}
-    for name in CODERS:
-        if name == "semantic.v1" and embedder is None:
+    onnx = importlib.util.find_spec("onnxruntime") is not None
+    for label, name, engine in RUNS:
+        if engine and (embedder is None or (engine.startswith("onnx") and not onnx)):
             continue
-        n = args.n_embed if name in EMBEDDING else args.n
-        proc = ctx.Process(target=run, args=(name, n, queue))
+        n = args.n_embed if engine else args.n
+        proc = ctx.Process(target=run, args=(label, name, engine, n, queue))
         proc.start()
         proc.join()
         if proc.exitcode != 0:
-            print(f"{name}: failed (exit {proc.exitcode})")
+            print(f"{label}: failed (exit {proc.exitcode})")
             continue
         got = queue.get()
         results[got[0]] = got[1:]
