@@ -7,7 +7,6 @@ left out and a one-line notice says so."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,11 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sklearn.linear_model import LogisticRegression
 
 from defectio.codebook import Codebook
+from defectio.coding import saved
 from defectio.coding.base import CodeScore, Coding, Span
 from defectio.coding.calibrate import SEED, best_threshold, folds
 from defectio.coding.embedding import Embedder, embedder_status, load_embedder
 from defectio.coding.lexicon import LexiconCoder
 from defectio.coding.linear import LinearCoder, LinearConfig
+from defectio.coding.saved import logit, sigmoid
 from defectio.coding.semantic import SemanticCoder, SemanticConfig
 from defectio.errors import CoderError
 from defectio.ingest.lang import detect_languages
@@ -44,17 +45,6 @@ class EnsembleConfig(BaseModel):
     use_semantic: bool = Field(default=True, description="include the semantic member if installed")
     linear: LinearConfig = Field(default_factory=LinearConfig)
     semantic: SemanticConfig = Field(default_factory=SemanticConfig)
-
-
-def _logit(p: FloatArray) -> FloatArray:
-    q = np.clip(p, 1e-4, 1 - 1e-4)
-    out: FloatArray = np.log(q / (1 - q))
-    return out
-
-
-def _sigmoid(z: FloatArray) -> FloatArray:
-    out: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-    return out
 
 
 class EnsembleCoder:
@@ -120,12 +110,12 @@ class EnsembleCoder:
         n, k = lex.shape
         x = np.zeros((n, k, N_FEATURES))
         x[:, :, 0] = lex
-        x[:, :, 1] = _logit(lin)
+        x[:, :, 1] = logit(lin)
         if sem is not None:
-            s = _logit(sem)
+            s = logit(sem)
             x[:, :, 2] = s * primary[:, None]
             x[:, :, 3] = s * (1 - primary[:, None])
-        x[:, :, 4] = lex * _logit(lin)
+        x[:, :, 4] = lex * logit(lin)
         return x
 
     def _lexicon_p(self, texts: Sequence[str], langs: Sequence[str | None]) -> FloatArray:
@@ -188,7 +178,7 @@ class EnsembleCoder:
         sem = self.semantic.predict_proba(texts) if self.semantic is not None else None
         x = self._features(lex, lin, sem, primary)
         z = np.einsum("nkf,kf->nk", x, self.stack_coef) + self.stack_intercept
-        return _sigmoid(z), langs
+        return sigmoid(z), langs
 
     def predict(
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
@@ -223,21 +213,21 @@ class EnsembleCoder:
         return out
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        meta = {
-            "coder": f"{self.name}.{self.version}",
-            "config": self.settings.model_dump(),
-            "codes": self.codes,
-            "lexicon_only": self.lexicon_only,
-            "semantic": self.semantic is not None,
+        arrays = {
+            "stack_coef": self.stack_coef,
+            "stack_intercept": self.stack_intercept,
+            "thresholds": self.thresholds,
         }
-        (directory / "coder.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        (directory / "codebook.json").write_text(self.codebook.model_dump_json(), encoding="utf-8")
-        np.savez_compressed(
-            directory / "ensemble.npz",
-            stack_coef=self.stack_coef,
-            stack_intercept=self.stack_intercept,
-            thresholds=self.thresholds,
+        coder_id = f"{self.name}.{self.version}"
+        semantic = self.semantic is not None
+        saved.write(
+            directory,
+            coder_id,
+            self.settings,
+            self.codebook,
+            arrays,
+            lexicon_only=self.lexicon_only,
+            semantic=semantic,
         )
         if not self.lexicon_only:
             self.linear.save(directory / "linear")
@@ -246,26 +236,22 @@ class EnsembleCoder:
 
     @classmethod
     def load(cls, directory: Path) -> EnsembleCoder:
-        try:
-            meta = json.loads((directory / "coder.json").read_text(encoding="utf-8"))
-            book = Codebook.model_validate_json((directory / "codebook.json").read_text("utf-8"))
-            arrays = np.load(directory / "ensemble.npz", allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise CoderError(f"{directory}: not a saved ensemble coder ({exc})") from None
-        config = EnsembleConfig.model_validate(meta["config"])
-        embedder = load_embedder() if meta["semantic"] else None
-        if meta["semantic"] and embedder is None:
+        got = saved.read(directory, f"{cls.name}.{cls.version}")
+        semantic = bool(got.meta["semantic"])
+        embedder = load_embedder() if semantic else None
+        if semantic and embedder is None:
             raise CoderError(
                 f"{directory}: trained with the semantic member, which is unavailable here "
                 f"({embedder_status()}); retrain with `defectio train`"
             )
-        coder = cls(book, config.model_copy(update={"use_semantic": meta["semantic"]}), embedder)
-        coder.lexicon_only = bool(meta["lexicon_only"])
-        coder.stack_coef = arrays["stack_coef"]
-        coder.stack_intercept = arrays["stack_intercept"]
-        coder.thresholds = arrays["thresholds"]
+        config = EnsembleConfig.model_validate(got.meta["config"])
+        coder = cls(got.codebook, config.model_copy(update={"use_semantic": semantic}), embedder)
+        coder.lexicon_only = bool(got.meta["lexicon_only"])
+        a = got.arrays
+        coder.stack_coef, coder.stack_intercept = a["stack_coef"], a["stack_intercept"]
+        coder.thresholds = a["thresholds"]
         if not coder.lexicon_only:
             coder.linear = LinearCoder.load(directory / "linear")
-            if meta["semantic"]:
+            if semantic:
                 coder.semantic = SemanticCoder.load(directory / "semantic", embedder)
         return coder

@@ -3,7 +3,6 @@ a threshold per code chosen by cross-validation. Evidence: the sentences that sc
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sklearn.linear_model import LogisticRegression
 
 from defectio.codebook import Codebook
+from defectio.coding import saved
 from defectio.coding.base import CodeScore, Coding, Span
 from defectio.coding.calibrate import SEED, best_threshold, folds
 from defectio.coding.features import HashedTfidf
+from defectio.coding.saved import sigmoid
 from defectio.errors import CoderError
 from defectio.ingest.segment import sentence_spans
 
@@ -32,11 +33,6 @@ class LinearConfig(BaseModel):
     hash_bits: int = Field(default=16, ge=12, le=22, description="log2 features per block")
     min_positives: int = Field(default=4, ge=1, description="fewer positives: the code is off")
     cv_folds: int = Field(default=5, ge=2, le=10)
-
-
-def _sigmoid(z: FloatArray) -> FloatArray:
-    out: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-    return out
 
 
 class LinearCoder:
@@ -111,7 +107,7 @@ class LinearCoder:
             feats.fit([texts[i] for i in train])
             coef, intercept = self._train(feats.transform([texts[i] for i in train]), y[train])
             x_test = feats.transform([texts[i] for i in test])
-            oof[test] = _sigmoid(np.asarray(x_test @ coef.T) + intercept)
+            oof[test] = sigmoid(np.asarray(x_test @ coef.T) + intercept)
         return oof
 
     def logits(self, texts: Sequence[str]) -> FloatArray:
@@ -122,7 +118,7 @@ class LinearCoder:
         return out
 
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
-        return _sigmoid(self.logits(texts))
+        return sigmoid(self.logits(texts))
 
     def evidence(self, texts: Sequence[str], decisions: NDArray[np.bool_]) -> list[dict[int, Span]]:
         """For each text and each code decided for it, the sentence whose word n-grams weigh most
@@ -166,40 +162,22 @@ class LinearCoder:
         ]
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        meta = {
-            "coder": f"{self.name}.{self.version}",
-            "config": self.settings.model_dump(),
-            "codes": self.codes,
-            "codebook": self.codebook.ref,
+        arrays: dict[str, NDArray[Any]] = {
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "thresholds": self.thresholds,
+            "active": self.active,
+            "idf_word": self.features.idf_word,
+            "idf_char": self.features.idf_char,
         }
-        (directory / "coder.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        (directory / "codebook.json").write_text(self.codebook.model_dump_json(), encoding="utf-8")
-        np.savez_compressed(
-            directory / "linear.npz",
-            coef=self.coef,
-            intercept=self.intercept,
-            thresholds=self.thresholds,
-            active=self.active,
-            idf_word=self.features.idf_word,
-            idf_char=self.features.idf_char,
-        )
+        saved.write(directory, f"{self.name}.{self.version}", self.settings, self.codebook, arrays)
 
     @classmethod
     def load(cls, directory: Path) -> LinearCoder:
-        try:
-            meta = json.loads((directory / "coder.json").read_text(encoding="utf-8"))
-            book = Codebook.model_validate_json((directory / "codebook.json").read_text("utf-8"))
-            arrays = np.load(directory / "linear.npz", allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise CoderError(f"{directory}: not a saved linear coder ({exc})") from None
-        coder = cls(book, LinearConfig.model_validate(meta["config"]))
-        if meta["codes"] != coder.codes:
-            raise CoderError(f"{directory}: saved for codes {meta['codes']}, not {coder.codes}")
-        coder.coef = arrays["coef"]
-        coder.intercept = arrays["intercept"]
-        coder.thresholds = arrays["thresholds"]
-        coder.active = arrays["active"]
-        coder.features.idf_word = arrays["idf_word"]
-        coder.features.idf_char = arrays["idf_char"]
+        got = saved.read(directory, f"{cls.name}.{cls.version}")
+        coder = cls(got.codebook, LinearConfig.model_validate(got.meta["config"]))
+        a = got.arrays
+        coder.coef, coder.intercept, coder.thresholds = a["coef"], a["intercept"], a["thresholds"]
+        coder.active = a["active"]
+        coder.features.idf_word, coder.features.idf_char = a["idf_word"], a["idf_char"]
         return coder

@@ -29,7 +29,7 @@ from defectio.errors import CoderError
 
 log = logging.getLogger(__name__)
 CACHE_ENV = "DEFECTIO_CACHE"
-MODEL_FORMAT = 2  # bump when features or saved arrays change, so cached models retrain
+MODEL_FORMAT = 3  # bump when features or saved arrays change, so cached models retrain
 TRAINED: dict[str, type[LinearCoder] | type[SemanticCoder] | type[EnsembleCoder]] = {
     "linear.v1": LinearCoder,
     "semantic.v1": SemanticCoder,

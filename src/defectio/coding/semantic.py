@@ -6,7 +6,6 @@ A code with too few training examples is coded zero-shot, from similarity alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sklearn.linear_model import LogisticRegression
 
 from defectio.codebook import Codebook
+from defectio.coding import saved
 from defectio.coding.base import CodeScore, Coding, Span
 from defectio.coding.calibrate import SEED, best_threshold, folds
 from defectio.coding.embedding import Embedder, embedder_status, load_embedder
+from defectio.coding.saved import sigmoid
 from defectio.errors import CoderError
 from defectio.ingest.segment import sentence_spans
 
@@ -38,11 +39,6 @@ class SemanticConfig(BaseModel):
     zero_shot_scale: float = Field(default=12.0, gt=0, description="slope of similarity -> p")
     zero_shot_offset: float = Field(default=0.45, description="similarity at which p = 0.5")
     cv_folds: int = Field(default=5, ge=2, le=10)
-
-
-def _sigmoid(z: FloatArray) -> FloatArray:
-    out: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-    return out
 
 
 def code_descriptions(codebook: Codebook) -> list[list[str]]:
@@ -112,7 +108,7 @@ class SemanticCoder:
 
     def _zero_shot(self, sims: FloatArray) -> FloatArray:
         s = self.settings
-        return _sigmoid(s.zero_shot_scale * (sims - s.zero_shot_offset))
+        return sigmoid(s.zero_shot_scale * (sims - s.zero_shot_offset))
 
     def _train(
         self, x: FloatArray, y: NDArray[np.int_]
@@ -136,7 +132,7 @@ class SemanticCoder:
     ) -> FloatArray:
         d = self.embedder.dim
         p = self._zero_shot(x[:, d:])
-        learned = _sigmoid(x @ coef.T + intercept)
+        learned = sigmoid(x @ coef.T + intercept)
         return np.where(trained[None, :], learned, p)
 
     def fit(
@@ -219,37 +215,27 @@ class SemanticCoder:
         ]
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        meta = {
-            "coder": f"{self.name}.{self.version}",
-            "config": self.settings.model_dump(),
-            "codes": self.codes,
-            "embedder": self.embedder.name,
+        arrays = {
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "trained": self.trained,
+            "thresholds": self.thresholds,
         }
-        (directory / "coder.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        (directory / "codebook.json").write_text(self.codebook.model_dump_json(), encoding="utf-8")
-        np.savez_compressed(
-            directory / "semantic.npz",
-            coef=self.coef,
-            intercept=self.intercept,
-            trained=self.trained,
-            thresholds=self.thresholds,
+        coder_id = f"{self.name}.{self.version}"
+        saved.write(
+            directory, coder_id, self.settings, self.codebook, arrays, embedder=self.embedder.name
         )
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder | None = None) -> SemanticCoder:
-        try:
-            meta = json.loads((directory / "coder.json").read_text(encoding="utf-8"))
-            book = Codebook.model_validate_json((directory / "codebook.json").read_text("utf-8"))
-            arrays = np.load(directory / "semantic.npz", allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise CoderError(f"{directory}: not a saved semantic coder ({exc})") from None
-        coder = cls(book, SemanticConfig.model_validate(meta["config"]), embedder)
-        if meta["embedder"] != coder.embedder.name:
+        got = saved.read(directory, f"{cls.name}.{cls.version}")
+        coder = cls(got.codebook, SemanticConfig.model_validate(got.meta["config"]), embedder)
+        if got.meta["embedder"] != coder.embedder.name:
             raise CoderError(
-                f"{directory}: trained on embeddings {meta['embedder']}, "
+                f"{directory}: trained on embeddings {got.meta['embedder']}, "
                 f"but {coder.embedder.name} is installed"
             )
-        coder.coef, coder.intercept = arrays["coef"], arrays["intercept"]
-        coder.trained, coder.thresholds = arrays["trained"], arrays["thresholds"]
+        a = got.arrays
+        coder.coef, coder.intercept = a["coef"], a["intercept"]
+        coder.trained, coder.thresholds = a["trained"], a["thresholds"]
         return coder
