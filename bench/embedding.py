@@ -62,13 +62,14 @@ def peak_rss_mib() -> float:
 def child(engine: str, n: int, batch: int, cache: str) -> dict[str, Any]:
     os.environ["HF_HUB_OFFLINE"] = "1"
     from defectio.coding import embedding as emb
+    from defectio.coding import embedding_onnx as onx
 
     t0 = time.perf_counter()
     model: emb.Embedder
     if engine == "numpy":
         model = emb.MiniLMNumpy()
     else:
-        model = emb.MiniLMOnnx(quantize=engine == "onnx-int8", cache=Path(cache))
+        model = onx.MiniLMOnnx(quantize=engine == "onnx-int8", cache=Path(cache))
     load_s = time.perf_counter() - t0
     texts = sentences(n)
     model.embed(texts[:batch], batch_size=batch)  # warm-up
@@ -110,12 +111,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="defectio-bench-") as cache:
         notes = []
         if any(e.startswith("onnx") for e in engines):
-            from defectio.coding import embedding as emb
+            from defectio.coding import embedding_onnx as onx
 
             for q in (False, True):
                 if ("onnx-int8" if q else "onnx") in engines:
                     t = time.perf_counter()
-                    path = emb.onnx_model_path(quantize=q, cache=Path(cache))
+                    path = onx.onnx_model_path(quantize=q, cache=Path(cache))
                     size = path.stat().st_size / 2**20
                     notes.append(
                         f"{path.name}: built in {time.perf_counter() - t:.1f} s, {size:.0f} MiB"

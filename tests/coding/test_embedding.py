@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from defectio.coding import embedding as emb
+from defectio.coding import embedding_onnx as onx
 from tests.conftest import FIXTURES, require
 
 REFERENCE = json.loads((FIXTURES / "minilm_reference.json").read_text("utf-8"))
@@ -40,15 +41,15 @@ def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def minilm_onnx(minilm: emb.MiniLMNumpy, onnx_cache: Path) -> emb.MiniLMOnnx:
+def minilm_onnx(minilm: emb.MiniLMNumpy, onnx_cache: Path) -> onx.MiniLMOnnx:
     require("onnx")
     require("onnxruntime")
-    return emb.MiniLMOnnx(cache=onnx_cache)
+    return onx.MiniLMOnnx(cache=onnx_cache)
 
 
 @pytest.fixture(scope="module")
-def minilm_int8(minilm_onnx: emb.MiniLMOnnx, onnx_cache: Path) -> emb.MiniLMOnnx:
-    return emb.MiniLMOnnx(quantize=True, cache=onnx_cache)
+def minilm_int8(minilm_onnx: onx.MiniLMOnnx, onnx_cache: Path) -> onx.MiniLMOnnx:
+    return onx.MiniLMOnnx(quantize=True, cache=onnx_cache)
 
 
 @pytest.fixture(params=["numpy", "onnx"])
@@ -161,7 +162,7 @@ def test_similar_sentences_are_closer_than_unrelated(engine: emb.Embedder) -> No
 
 
 def test_onnx_int8_is_close_to_fp32(
-    minilm_int8: emb.MiniLMOnnx, minilm_onnx: emb.MiniLMOnnx
+    minilm_int8: onx.MiniLMOnnx, minilm_onnx: onx.MiniLMOnnx
 ) -> None:
     texts = [it["text"] for it in REFERENCE["items"]]
     cos = (minilm_int8.embed(texts) * minilm_onnx.embed(texts)).sum(axis=1)
@@ -171,11 +172,11 @@ def test_onnx_int8_is_close_to_fp32(
     assert cos.mean() > 0.98
 
 
-def test_onnx_graph_is_cached_by_weight_hash(minilm_onnx: emb.MiniLMOnnx, onnx_cache: Path) -> None:
+def test_onnx_graph_is_cached_by_weight_hash(minilm_onnx: onx.MiniLMOnnx, onnx_cache: Path) -> None:
     path = minilm_onnx.onnx_path
     assert path.parent == onnx_cache and path.is_file()
     stamp = path.stat().st_mtime_ns
-    again = emb.onnx_model_path(minilm_onnx.path, cache=onnx_cache)
+    again = onx.onnx_model_path(minilm_onnx.path, cache=onnx_cache)
     assert again == path and again.stat().st_mtime_ns == stamp
     assert not list(onnx_cache.glob("*.tmp"))
 
