@@ -146,3 +146,11 @@ def test_a_codebook_code_with_no_examples_is_coded_zero_shot(codebook: Codebook)
     probs = coder.predict_proba(PROBES[:1])[0]
     best = codebook.code_ids[int(np.argmax(probs))]
     assert codebook.by_id[best].family.value == "exit"
+
+
+def test_training_is_deterministic(codebook: Codebook, examples: list[Example]) -> None:
+    texts, labels = [e.text for e in examples], [e.labels for e in examples]
+    first = LinearCoder(codebook).fit(texts, labels)
+    second = LinearCoder(codebook).fit(texts, labels)
+    assert np.array_equal(first.coef, second.coef)
+    assert np.array_equal(first.thresholds, second.thresholds)
