@@ -8,6 +8,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from defectio.codebook import Code, Codebook, Family, load_codebook
+from defectio.counter import counter
 from defectio.model import (
     Annotation,
     AnnotationStatus,
@@ -46,6 +47,7 @@ __all__ = [
     "Store",
     "Voice",
     "__version__",
+    "counter",
     "load_codebook",
     "load_reference",
 ]

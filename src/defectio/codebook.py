@@ -41,6 +41,9 @@ class Code(_Strict):
     indicators: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     exclusions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     examples: tuple[str, ...] = ()
+    # A case carrying this code (accepted, or suggested above threshold) is held back from
+    # counter-messages unless asked for: someone who still backs the cause is no messenger.
+    counter_gate: bool = False
 
     @field_validator("definition")
     @classmethod

@@ -56,3 +56,9 @@ class CoderError(DefectioError):
     """A coder cannot be built, trained, saved or loaded."""
 
     code = "E400"
+
+
+class ReportError(DefectioError):
+    """A brief or export cannot be written (for example, PDF without WeasyPrint)."""
+
+    code = "E500"

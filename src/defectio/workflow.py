@@ -6,18 +6,24 @@ The CLI and (later) the web app call these; they hold no presentation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from defectio.codebook import Codebook, load_codebook
 from defectio.coding.base import Coder
 from defectio.coding.models import load_saved, trained_coder
 from defectio.coding.registry import REGISTRY, build_coder, resolve_name
-from defectio.coding.training import Example, bundled_examples, examples_from_corpus
+from defectio.coding.training import (
+    Example,
+    bundled_examples,
+    examples_from_corpus,
+    reference_codebook,
+)
 from defectio.ingest.importer import ImportReport, import_paths
 from defectio.model import Annotation, AnnotationStatus, CoderKind
-from defectio.reference import reference_jsonl
-from defectio.report.brief import brief_context, render_html
+from defectio.reference import load_reference, reference_jsonl
+from defectio.report.brief import BriefOptions, brief_context
+from defectio.report.render import format_for, render_html, render_markdown, render_pdf
 from defectio.store.repo import Store
 
 BATCH = 256
@@ -116,12 +122,38 @@ def train_for_store(store: Store | None, name: str | None, source: str) -> tuple
     return coder, len(examples)
 
 
-def write_brief(store: Store, out: Path, *, codebook: Codebook | None = None) -> Path:
+def write_brief(
+    store: Store,
+    out: Path,
+    *more: Path,
+    codebook: Codebook | None = None,
+    options: BriefOptions | None = None,
+) -> Path:
+    """Write the brief as .html, .md or .pdf (by each path's suffix; ``more`` are further
+    formats of the same brief). On the codebook the reference corpus is coded with, the brief
+    also sets its figures beside the 2015 study's."""
+    formats = [(path, format_for(path.suffix)) for path in (out, *more)]
     codebook = codebook or store.codebook()
     run = store.latest_run()
-    context = brief_context(store.corpus(), codebook, coder=run["coder"] if run else None)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(context), encoding="utf-8")
+    opts = options or BriefOptions()
+    if opts.coder is None and run is not None:
+        opts = replace(opts, coder=run["coder"])
+    ref = load_reference()
+    context = brief_context(
+        store.corpus(),
+        codebook,
+        options=opts,
+        figures=ref.figures if codebook.id == reference_codebook() else None,
+        foreign_fighters=ref.foreign_fighters,
+    )
+    for path, fmt in formats:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "pdf":
+            path.write_bytes(render_pdf(context))
+        elif fmt == "markdown":
+            path.write_text(render_markdown(context), encoding="utf-8")
+        else:
+            path.write_text(render_html(context), encoding="utf-8")
     return out
 
 
@@ -131,6 +163,7 @@ class DemoResult:
     brief_path: Path
     imported: ImportReport
     run: RunReport
+    brief_pdf: Path | None = None
 
 
 def run_demo(
@@ -153,7 +186,8 @@ def run_demo(
                 uow.set_codebook(codebook)
         imported = import_paths(store, data or [reference_jsonl()])
         run = code_store(store, progress=progress)
-        brief = write_brief(store, out_dir / "brief.html")
+        pdf = out_dir / "brief.pdf"
+        brief = write_brief(store, out_dir / "brief.html", pdf)
     finally:
         store.dispose()
-    return DemoResult(db_path, brief, imported, run)
+    return DemoResult(db_path, brief, imported, run, pdf)

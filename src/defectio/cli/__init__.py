@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from defectio.cli import analysis_cmds, coding_cmds, registry_cmds
+from defectio.cli import analysis_cmds, coding_cmds, counter_cmds, registry_cmds, scale_cmds
 from defectio.cli.app import app
 
 codebook_app = typer.Typer(
@@ -28,5 +28,11 @@ app.command("eval")(coding_cmds.eval_)
 
 app.command()(analysis_cmds.stats)
 app.command()(analysis_cmds.brief)
+app.command()(analysis_cmds.export)
+
+app.command()(counter_cmds.counter)
+app.command("counter-batch")(counter_cmds.counter_batch)
+
+app.command()(scale_cmds.batch)
 
 __all__ = ["app"]

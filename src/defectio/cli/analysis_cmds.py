@@ -1,4 +1,4 @@
-"""Commands for analysis and outputs: statistics and the brief."""
+"""Commands for analysis and outputs: statistics, the brief and exports."""
 
 from __future__ import annotations
 
@@ -9,17 +9,40 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from defectio.analysis.catalog import TABLES, AnalysisTable, analysis_table
 from defectio.analysis.counts import Basis, code_counts, stats_summary
 from defectio.cli.app import console, fail_cleanly, open_store
+from defectio.errors import InputError
+from defectio.export.formats import export_corpus
+from defectio.report.brief import BriefOptions
 from defectio.store.repo import Store
 from defectio.workflow import write_brief
+
+FORMATS = ("table", "csv", "json")
+BY_HELP = (
+    "Group by a case field (gender, region, role, year, status_after, origin: codes by level, "
+    "with a chi-square or Fisher test per code) or `code` (prevalence with Wilson intervals)."
+)
+TABLE_HELP = "Another table: " + ", ".join(TABLES) + "."
 
 
 @fail_cleanly
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    by: Annotated[str | None, typer.Option("--by", help=BY_HELP, show_default=False)] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help=TABLE_HELP, show_default=False)
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, csv or json (for --by and --table).")
+    ] = "table",
 ) -> None:
-    """Counts of cases by gender, region and year of leaving, and of codes by case."""
+    """Counts of cases by gender, region and year of leaving, and of codes by case; with --by
+    or --table, one analysis table (every table says how many counts rest on unreviewed
+    machine codes)."""
+    if by is not None or table is not None:
+        _print_analysis(by, table, "json" if as_json else fmt)
+        return
     with open_store(create=False) as store:
         summary = stats_summary(store.corpus(), store.codebook())
     if as_json:
@@ -27,13 +50,69 @@ def stats(
         return
     console.print(f"[bold]{summary['cases']}[/] cases, {summary['passages']} passages")
     for key in ("by_gender", "by_region", "by_year_left"):
-        table = Table(title=key.replace("_", " "), show_edge=False)
-        table.add_column("value")
-        table.add_column("cases", justify="right")
+        rich_table = Table(title=key.replace("_", " "), show_edge=False)
+        rich_table.add_column("value")
+        rich_table.add_column("cases", justify="right")
         for value, n in summary[key].items():
-            table.add_row(value, str(n))
-        console.print(table)
+            rich_table.add_row(value, str(n))
+        console.print(rich_table)
     console.print(prevalence_table(store))
+
+
+def _print_analysis(by: str | None, table: str | None, fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format '{fmt}'; use {', '.join(FORMATS)}", field="--format")
+    with open_store(create=False) as store:
+        result = analysis_table(store.corpus(), store.codebook(), by=by, table=table)
+    if fmt == "json":
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+    elif fmt == "csv":
+        print(result.frame.to_csv(index=False), end="")
+    else:
+        console.print(rich_frame(result))
+
+
+def rich_frame(result: AnalysisTable) -> Table:
+    """An analysis table for the terminal; shares and intervals as percentages."""
+    frame = result.frame
+    attrs = frame.attrs
+    title = f"{result.name}" + (f" by {result.by}" if result.by else "")
+    title += f" (N={attrs.get('n_cases')}, unreviewed counts {attrs.get('unreviewed', 0)})"
+    table = Table(title=title, show_edge=False)
+    columns = [
+        str(c) for c in frame.columns if c not in ("by", "note") or result.name == "timeline"
+    ]
+    for col in columns:
+        text = frame[col].dtype == object
+        table.add_column(col, justify="left" if text else "right", no_wrap=text)
+    for row in frame.itertuples(index=False):
+        values = row._asdict()
+        table.add_row(*(_cell(col, values[col]) for col in columns))
+    if result.tests is not None:
+        console.print(table)
+        tests = Table(title=f"association with {result.by}", show_edge=False)
+        for col in ("code", "test", "p_value", "levels", "small_cells", "note"):
+            tests.add_column(col)
+        for row in result.tests.itertuples(index=False):
+            values = row._asdict()
+            tests.add_row(
+                *(
+                    _cell(c, values[c])
+                    for c in ("code", "test", "p_value", "levels", "small_cells", "note")
+                )
+            )
+        return tests
+    return table
+
+
+def _cell(column: str, value: object) -> str:
+    if isinstance(value, float):
+        if value != value:
+            return "-"
+        if column in ("share", "ci_low", "ci_high"):
+            return f"{100 * value:.0f}%"
+        return f"{value:.3g}"
+    return str(value)
 
 
 def prevalence_table(store: Store) -> Table:
@@ -62,11 +141,46 @@ def prevalence_table(store: Store) -> Table:
 
 @fail_cleanly
 def brief(
-    out: Annotated[Path, typer.Option(help="Where to write the brief (.html).")] = Path(
-        "brief.html"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="Where to write the brief: .html, .md (Markdown) or .pdf.")
+    ] = Path("brief.html"),
+    since: Annotated[
+        int | None, typer.Option(help="Only cases that left in this year or later.")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Only cases from this region (e.g. 'Western Europe').")
+    ] = None,
+    org: Annotated[
+        str | None,
+        typer.Option(
+            help="Issuing organisation, shown in the header and footer.",
+            envvar="DEFECTIO_BRIEF_ORG",
+        ),
+    ] = None,
+    contact: Annotated[
+        str | None,
+        typer.Option(help="Contact line for the footer.", envvar="DEFECTIO_BRIEF_CONTACT"),
+    ] = None,
 ) -> None:
-    """Write the analyst brief as one self-contained HTML file (no external request)."""
+    """Write the analyst bulletin (2-4 pages): bottom line, key findings, narratives with
+    representative testimony, stance, timeline and demographics, counter-messaging themes,
+    recommendations, methods. HTML is one self-contained file; PDF is laid out by WeasyPrint."""
+    options = BriefOptions(org=org, contact=contact, since=since, region=region)
     with open_store(create=False) as store:
-        path = write_brief(store, out)
+        path = write_brief(store, out, options=options)
     console.print(f"brief  {path}")
+
+
+@fail_cleanly
+def export(
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, parquet, jsonl, qdpx (REFI-QDA project) or qdc.")
+    ],
+    out: Annotated[Path, typer.Option(help="The file to write.")],
+) -> None:
+    """Export the store: csv/parquet (one row per passage x code, with the case's attributes),
+    jsonl (reads back with `defectio import`), qdpx (a REFI-QDA project for NVivo, ATLAS.ti,
+    MAXQDA, QualCoder) or qdc (the codebook; `defectio import FILE.qdc` reads one back)."""
+    with open_store(create=False) as store:
+        path = export_corpus(store.corpus(), store.codebook(), fmt, out)
+    console.print(f"{fmt}  {path}")

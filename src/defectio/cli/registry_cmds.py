@@ -106,6 +106,8 @@ def demo(
     )
     console.print(f"store  {result.db_path}")
     console.print(f"brief  {result.brief_path}")
+    if result.brief_pdf is not None:
+        console.print(f"brief  {result.brief_pdf}")
 
 
 @fail_cleanly

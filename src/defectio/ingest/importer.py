@@ -15,6 +15,7 @@ from types import ModuleType
 
 from defectio.codebook import Codebook
 from defectio.errors import InputError
+from defectio.export.codebook_import import is_codebook_file, set_codebook_from_qdc
 from defectio.ingest import csvfile, docxfile, htmlfile, jsonl, pdffile, textfile
 from defectio.ingest.lang import detect_languages
 from defectio.ingest.records import Record
@@ -161,9 +162,13 @@ def import_paths(
     codebook = store.codebook()
     report = ImportReport()
     with store.unit_of_work(actor) as uow:
+        for path in [p for p in paths if is_codebook_file(p)]:  # REFI-QDA codebooks go first
+            codebook = set_codebook_from_qdc(uow, path)
         importer = _Importer(uow, codebook, report)
         for path in paths:
             report.files.append(str(path))
+            if is_codebook_file(path):
+                continue
             batch: list[Record] = []
             last = 0
             for record, offset in read_records(path):

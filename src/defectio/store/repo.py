@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from defectio.codebook import DEFAULT_CODEBOOK, Codebook, parse_codebook, read_codebook_text
@@ -151,10 +151,19 @@ class Store:
     def unit_of_work(self, actor: str | None = None) -> Iterator[UnitOfWork]:
         """One transaction: committed when the block ends, rolled back if anything raises."""
         with Session(self.engine, expire_on_commit=False) as session:
+            if self.is_sqlite:
+                # Take the write lock before the first read, so what a unit of work reads
+                # cannot change under it (PostgreSQL locks the rows it updates instead).
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             uow = UnitOfWork(session, actor or current_actor(), self)
             try:
                 yield uow
                 session.commit()
+            except DataError as exc:
+                # PostgreSQL checks what SQLite lets through (VARCHAR lengths, NUL characters):
+                # one clear line instead of a driver traceback; nothing was written.
+                session.rollback()
+                raise StoreError(f"the database refused a value: {_refusal(exc)}") from None
             except BaseException:
                 session.rollback()
                 raise
@@ -252,7 +261,7 @@ class Store:
                 "coder": f"{row.coder_name}@{row.coder_version}",
                 "config": row.config,
                 "codebook": f"{row.codebook_id}@{row.codebook_version}",
-                "started_at": row.started_at,
+                "started_at": _utc(row.started_at),
                 "n_passages": row.n_passages,
             }
 
@@ -261,7 +270,7 @@ class Store:
             return [
                 {
                     "event_id": e.event_id,
-                    "at": e.at,
+                    "at": _utc(e.at),
                     "actor": e.actor,
                     "action": e.action,
                     "target_type": e.target_type,
@@ -294,6 +303,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _utc(value: datetime) -> datetime:
+    """Times read back as aware UTC on every backend: SQLite returns them naive (they were
+    written in UTC), PostgreSQL in the server's time zone."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _refusal(exc: DataError) -> str:
+    table = (exc.statement or "").split("(")[0].strip().lower()
+    reason = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
+    return f"{reason} ({table})" if table else reason
+
+
 def _case_from_row(r: CaseRow) -> Case:
     return Case.model_validate({f: getattr(r, f) for f in Case.model_fields})
 
@@ -305,6 +326,7 @@ def _passage_from_row(r: PassageRow) -> Passage:
 def _annotation_from_row(r: AnnotationRow) -> Annotation:
     data = {f: getattr(r, f) for f in Annotation.model_fields if f != "evidence"}
     data["evidence"] = tuple((int(a), int(b)) for a, b in r.evidence)
+    data["created_at"] = _utc(r.created_at)
     return Annotation.model_validate(data)
 
 
@@ -464,7 +486,11 @@ class UnitOfWork:
         return "added"
 
     def set_annotation_status(self, annotation_id: int, status: AnnotationStatus) -> None:
-        row = self.session.get(AnnotationRow, annotation_id)
+        # Locked, so two reviewers at once are logged one after the other, each with the
+        # status it really changed.
+        row = self.session.get(
+            AnnotationRow, annotation_id, with_for_update=True, populate_existing=True
+        )
         if row is None:
             raise StoreError(f"no annotation {annotation_id}")
         before = row.status
