@@ -30,6 +30,7 @@ import multiprocessing as mp
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -184,7 +185,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--blocksize-mb", type=int, default=8)
     parser.add_argument("--detect", action="store_true", help="posts without a language")
-    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args()
     os.environ.update(ONE_THREAD)  # as Dask's nannies set for their workers
     os.environ.setdefault("RAYON_NUM_THREADS", "1")  # language detection: one thread too
@@ -193,9 +194,17 @@ def main() -> int:
     from defectio.scale.coding import prepare_coder
 
     name, _ = prepare_coder(args.coder, load_codebook())  # trained once, before any timing
-    blocksize = args.blocksize_mb * 2**20
     scratch = args.keep or Path(tempfile.mkdtemp(prefix="defectio-bench-scale-"))
     scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(args, name, scratch)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, name: str, scratch: Path) -> int:
+    blocksize = args.blocksize_mb * 2**20
     path = scratch / "posts.jsonl"
     began = time.perf_counter()
     size = generate(path, args.n, with_lang=not args.detect)

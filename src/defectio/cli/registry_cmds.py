@@ -18,6 +18,7 @@ from defectio.cli.app import (
     state,
 )
 from defectio.codebook import Codebook, bundled_codebooks, load_codebook
+from defectio.coding.training import reference_codebook
 from defectio.ingest.importer import import_paths
 from defectio.store.repo import Store, default_db_url
 from defectio.workflow import run_demo
@@ -97,8 +98,15 @@ def demo(
     store = Store(f"sqlite:///{result.db_path}", create=False)
     try:
         console.print(prevalence_table(store))
+        in_sample = data is None and store.codebook().id == reference_codebook()
     finally:
         store.dispose()
+    if in_sample:
+        console.print(
+            "note: the default coder was trained on these passages among others, so its agreement "
+            "with the people's codes here is in-sample; `python -m bench.quality` gives "
+            "cross-validated figures."
+        )
     counts = result.imported.counts
     console.print(
         f"imported {counts['cases']['added']} cases, {counts['passages']['added']} passages; "
