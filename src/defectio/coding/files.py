@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from defectio.coding.base import Coder
 from defectio.errors import InputError
-from defectio.ingest.files import check_file, iter_lines
+from defectio.ingest.files import iter_json_lines
 from defectio.ingest.lang import detect_languages
 
 BATCH = 512
@@ -17,27 +17,15 @@ BATCH = 512
 
 def _batches(path: Path, size: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
     batch: list[tuple[int, dict[str, Any]]] = []
-    with path.open("rb") as handle:
-        for number, line, _ in iter_lines(handle, path):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"malformed JSON: {exc.msg}", path=str(path), line=number
-                ) from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                raise InputError(
-                    "expected an object with a 'text' string",
-                    path=str(path),
-                    line=number,
-                    field="text",
-                )
-            batch.append((number, row))
-            if len(batch) >= size:
-                yield batch
-                batch = []
+    for number, row, _ in iter_json_lines(path):
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise InputError(
+                "expected an object with a 'text' string", path=str(path), line=number, field="text"
+            )
+        batch.append((number, row))
+        if len(batch) >= size:
+            yield batch
+            batch = []
     if batch:
         yield batch
 
@@ -52,7 +40,6 @@ def code_file(
 ) -> tuple[int, set[str]]:
     """Write each input line with ``codes: [{code, p, evidence}]`` (and ``lang``) added;
     returns the number of lines and the notices the coder raised."""
-    check_file(source)
     n = 0
     notices: set[str] = set()
     for batch in _batches(source, batch_size):

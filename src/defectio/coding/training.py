@@ -3,7 +3,6 @@ plus, from a store, the codes people have accepted."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -13,6 +12,7 @@ import yaml
 
 from defectio.codebook import Codebook
 from defectio.errors import InputError
+from defectio.ingest.files import iter_json_lines
 from defectio.model import AnnotationStatus, CoderKind, Corpus
 
 
@@ -36,36 +36,27 @@ def reference_codebook() -> str:
 
 def read_examples(path: Path, codebook: Codebook | None = None) -> Iterator[Example]:
     """Stream ``{"text", "labels", "lang"?, "id"?}`` lines; unknown codes are an error."""
-    with path.open("r", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"malformed JSON: {exc.msg}", path=str(path), line=number
-                ) from None
-            text = row.get("text") if isinstance(row, dict) else None
-            if not isinstance(text, str) or not text.strip():
-                raise InputError("missing text", path=str(path), line=number, field="text")
-            labels = tuple(row.get("labels") or ())
-            if codebook is not None:
-                for label in labels:
-                    if label not in codebook:
-                        raise InputError(
-                            f"unknown code '{label}' for codebook {codebook.ref}",
-                            path=str(path),
-                            line=number,
-                            field="labels",
-                        )
-            yield Example(
-                text=text,
-                labels=labels,
-                lang=row.get("lang"),
-                id=str(row.get("id") or f"{path.stem}:{number}"),
-                origin=path.name,
-            )
+    for number, row, _ in iter_json_lines(path):
+        text = row.get("text") if isinstance(row, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("missing text", path=str(path), line=number, field="text")
+        labels = tuple(row.get("labels") or ())
+        if codebook is not None:
+            for label in labels:
+                if label not in codebook:
+                    raise InputError(
+                        f"unknown code '{label}' for codebook {codebook.ref}",
+                        path=str(path),
+                        line=number,
+                        field="labels",
+                    )
+        yield Example(
+            text=text,
+            labels=labels,
+            lang=row.get("lang"),
+            id=str(row.get("id") or f"{path.stem}:{number}"),
+            origin=path.name,
+        )
 
 
 def training_files(codebook: Codebook) -> list[Path]:

@@ -9,7 +9,6 @@ is optional. The file is streamed in batches: memory grows with the number of we
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from defectio.counter.index import CounterIndex
 from defectio.counter.rank import rank
 from defectio.counter.relevance import F32, dense
 from defectio.errors import InputError
-from defectio.ingest.files import check_file, iter_lines
+from defectio.ingest.files import iter_json_lines
 
 DATE_FIELDS = ("date", "created_at")
 BATCH = 256
@@ -124,22 +123,12 @@ def read_posts(
     path: Path, *, date_field: str | None = None, batch: int = BATCH
 ) -> Iterator[list[Post]]:
     """Stream posts in batches; a bad line is an error naming the file, line and field."""
-    check_file(path)
     out: list[Post] = []
-    with path.open("rb") as handle:
-        for number, line, _ in iter_lines(handle, path):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"malformed JSON: {exc.msg}", path=str(path), line=number
-                ) from None
-            out.append(_post(row, number, path, date_field))
-            if len(out) >= batch:
-                yield out
-                out = []
+    for number, row, _ in iter_json_lines(path):
+        out.append(_post(row, number, path, date_field))
+        if len(out) >= batch:
+            yield out
+            out = []
     if out:
         yield out
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from defectio.errors import InputError
 
@@ -72,3 +73,20 @@ def iter_lines(handle: BinaryIO, path: Path) -> Iterator[tuple[int, str, int]]:
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         yield number, decode_utf8(raw, path, number), offset
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[int, Any, int]]:
+    """Stream a JSON-lines file: (line number, parsed value, bytes read so far), blank lines
+    skipped; a line that is not JSON is an error naming the file and line."""
+    check_file(path)
+    with path.open("rb") as handle:
+        for number, line, offset in iter_lines(handle, path):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"malformed JSON at column {exc.colno}: {exc.msg}", path=str(path), line=number
+                ) from None
+            yield number, value, offset
