@@ -177,3 +177,21 @@ def test_unknown_file_type_lists_the_known_ones(store: Store, tmp_path: Path) ->
     path.write_text("{\\rtf1 hello}")
     with pytest.raises(InputError, match=r"unknown file type '\.rtf'; defectio reads \.jsonl"):
         import_paths(store, [path])
+
+
+def test_a_nul_character_or_a_bad_language_tag_is_refused(
+    seeded: Store, tmp_path: Path, reference_path: Path
+) -> None:
+    rows = [json.loads(x) for x in _good_lines(reference_path)]
+    rows[1]["passages"][0]["text"] = "They left\u0000 at night."
+    path = tmp_path / "nul.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    _assert_rejected(
+        seeded, path, r"nul\.jsonl:2: field 'passages\[0\]\.text': the text contains a NUL"
+    )
+    rows[1]["passages"][0]["text"] = "They left at night."
+    rows[1]["passages"][0]["lang"] = "english please"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    _assert_rejected(
+        seeded, path, r"nul\.jsonl:2: field 'passages\[0\]\.lang': got 'english please'"
+    )

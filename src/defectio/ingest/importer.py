@@ -142,7 +142,7 @@ class _Importer:
                         Annotation(
                             passage_id=passage.passage_id,
                             code=label,
-                            coder=f"{label_coder}:{Path(record.path).name}",
+                            coder=f"{label_coder}:{Path(record.path).name[-100:]}",
                             coder_kind=CoderKind.PERSON,
                             probability=1.0,
                             status=AnnotationStatus.ACCEPTED,

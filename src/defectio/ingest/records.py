@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 from defectio.errors import InputError
 from defectio.model import Case, Identity, Source, Voice
 
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 CASE_FIELDS = (
     "case_id",
     "alias",
@@ -140,7 +142,18 @@ def build_passage(raw: Any, where: str, path: str, line: int | None) -> PassageI
         raise InputError(
             "expected a list of code ids", path=path, line=line, field=f"{where}.labels"
         )
+    if "\x00" in text:
+        raise InputError(
+            "the text contains a NUL character", path=path, line=line, field=f"{where}.text"
+        )
     lang = raw.get("lang") or None
+    if lang is not None and not (isinstance(lang, str) and _LANG.match(lang)):
+        raise InputError(
+            f"got {lang!r}; expected a language code such as 'en' or 'pt-BR'",
+            path=path,
+            line=line,
+            field=f"{where}.lang",
+        )
     return PassageIn(
         text=text.strip(),
         voice=voice,
