@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import resource
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +36,14 @@ def memo_embedder() -> MemoEmbedder | None:
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak resident set (VmHWM): unlike ru_maxrss it does not carry the
+    parent's size over a fork and exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -17,7 +17,6 @@ import importlib.util
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+if __package__ in (None, ""):  # run as a file (the child processes are)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._common import peak_rss_mb
 
 _VOCABULARY = """
 i we they he she left joined group movement leaders recruiter promised family purpose
@@ -45,18 +48,6 @@ def sentences(n: int, seed: int = 7) -> list[str]:
         words = [rng.choice(WORDS) for _ in range(rng.randint(18, 32))]
         out.append(" ".join(words).capitalize() + ".")
     return out
-
-
-def peak_rss_mib() -> float:
-    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss over from
-    the parent through fork and exec, which would blur the engines together."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def child(engine: str, n: int, batch: int, cache: str) -> dict[str, Any]:
@@ -84,7 +75,7 @@ def child(engine: str, n: int, batch: int, cache: str) -> dict[str, Any]:
         "load_s": load_s,
         "sent_per_s": n / elapsed,
         "mean_tokens": tokens,
-        "peak_rss_mib": peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mb(),
     }
 
 

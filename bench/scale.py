@@ -29,7 +29,6 @@ import json
 import multiprocessing as mp
 import os
 import random
-import resource
 import shutil
 import sys
 import tempfile
@@ -41,23 +40,11 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import table
+from bench._common import peak_rss_mb, table
 
 SOURCES = ("twitter", "telegram", "facebook", "forum", "youtube")
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 PREDICT_ONLY = 100_000
-
-
-def peak_rss_mb() -> float:
-    """This process's own peak resident set (VmHWM): unlike ru_maxrss it does not carry the
-    parent's size over a fork and exec."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def generate(path: Path, n: int, *, with_lang: bool, seed: int = 11) -> int:

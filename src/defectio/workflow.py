@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from defectio.codebook import Codebook, load_codebook
-from defectio.coding.base import Coder
+from defectio.coding.base import Coder, suggestion
 from defectio.coding.models import load_saved, trained_coder
 from defectio.coding.registry import REGISTRY, build_coder, resolve_name
 from defectio.coding.training import (
@@ -20,7 +20,6 @@ from defectio.coding.training import (
     reference_codebook,
 )
 from defectio.ingest.importer import ImportReport, import_paths
-from defectio.model import Annotation, AnnotationStatus, CoderKind
 from defectio.reference import load_reference, reference_jsonl
 from defectio.report.brief import BriefOptions, brief_context
 from defectio.report.render import format_for, render_html, render_markdown, render_pdf
@@ -61,18 +60,7 @@ def code_store(
             for (pid, _), coding in zip(batch, codings, strict=True):
                 notices.update(coding.notices)
                 for score in coding.codes:
-                    uow.add_annotation(
-                        Annotation(
-                            passage_id=pid,
-                            code=score.code,
-                            coder=coder_ref,
-                            coder_kind=CoderKind.MACHINE,
-                            probability=min(1.0, max(0.0, score.p)),
-                            evidence=score.evidence,
-                            status=AnnotationStatus.SUGGESTED,
-                            run_id=run_id,
-                        )
-                    )
+                    uow.add_annotation(suggestion(pid, score, coder_ref, run_id))
                     suggestions += 1
             uow.mark_coded(run_id, [pid for pid, _ in batch])
             if progress is not None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from defectio.model import Annotation, AnnotationStatus, CoderKind
+
 Span = tuple[int, int]
 
 
@@ -41,6 +43,20 @@ class Coding:
             {"code": s.code, "p": round(s.p, 4), "evidence": [list(e) for e in s.evidence]}
             for s in self.codes
         ]
+
+
+def suggestion(passage_id: str, score: CodeScore, coder: str, run_id: int) -> Annotation:
+    """A machine code as a suggestion on a passage, waiting for a person's decision."""
+    return Annotation(
+        passage_id=passage_id,
+        code=score.code,
+        coder=coder,
+        coder_kind=CoderKind.MACHINE,
+        probability=min(1.0, max(0.0, score.p)),
+        evidence=score.evidence,
+        status=AnnotationStatus.SUGGESTED,
+        run_id=run_id,
+    )
 
 
 @runtime_checkable

@@ -10,14 +10,11 @@ from dataclasses import dataclass, field
 
 from defectio.analysis.counts import Basis, latest_machine_run, passage_codes
 from defectio.codebook import Codebook, Family
-from defectio.coding.base import Coder
+from defectio.coding.base import Coder, suggestion
 from defectio.counter.gate import gate_codes, gated_cases
 from defectio.counter.relevance import Matrix, Relevance, default_relevance
 from defectio.model import (
-    Annotation,
-    AnnotationStatus,
     Case,
-    CoderKind,
     Corpus,
     Voice,
 )
@@ -83,16 +80,7 @@ def code_in_memory(corpus: Corpus, coder: Coder, codebook: Codebook) -> Corpus:
     ref = f"{coder.name}.{coder.version}"
     known = set(codebook.code_ids)
     added = tuple(
-        Annotation(
-            passage_id=p.passage_id,
-            code=s.code,
-            coder=ref,
-            coder_kind=CoderKind.MACHINE,
-            probability=min(1.0, max(0.0, s.p)),
-            evidence=s.evidence,
-            status=AnnotationStatus.SUGGESTED,
-            run_id=run_id,
-        )
+        suggestion(p.passage_id, s, ref, run_id)
         for p, coding in zip(corpus.passages, codings, strict=True)
         for s in coding.codes
         if s.code in known
