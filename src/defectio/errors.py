@@ -46,6 +46,12 @@ class StoreError(DefectioError):
     code = "E300"
 
 
+class NotFoundError(StoreError):
+    """A record asked for by id (case, passage, annotation, user, token) is not in the store."""
+
+    code = "E301"
+
+
 class VaultError(DefectioError):
     """Identity fields cannot be sealed or opened (missing or wrong key)."""
 

@@ -230,6 +230,16 @@ def _methods(
     }
 
 
+def prevalence_svg(corpus: Corpus, codebook: Codebook) -> str:
+    """The brief's prevalence chart for a corpus (the web dashboard shows it too)."""
+    return _prevalence_svg(prevalence(corpus, codebook), codebook)
+
+
+def timeline_svg(corpus: Corpus) -> str:
+    """The brief's timeline chart for a corpus."""
+    return _timeline_svg(_timeline(corpus))
+
+
 def _prevalence_svg(table: pd.DataFrame, codebook: Codebook) -> str:
     order = [f for f in (Family.EXIT, Family.JOIN, Family.STANCE) if codebook.family(f)]
     rows = pd.concat(

@@ -265,6 +265,12 @@ class Store:
                 "n_passages": row.n_passages,
             }
 
+    def passages_coded_by_run(self, run_id: int) -> set[str]:
+        """The passages a coding run has seen, whether or not it found a code on them."""
+        with Session(self.engine) as s:
+            q = select(RunPassageRow.passage_id).where(RunPassageRow.run_id == run_id)
+            return set(s.scalars(q))
+
     def events(self) -> list[dict[str, Any]]:
         with Session(self.engine) as s:
             return [

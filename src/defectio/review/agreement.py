@@ -1,0 +1,309 @@
+"""Inter-coder agreement: Cohen's kappa for each pair of coders, Krippendorff's alpha per code,
+and the list of units the coders disagree on. Pure: no database, no console, no request.
+
+Definitions (the contract the command line and the web app rely on):
+
+- **Unit.** A ``(passage_id, code)`` pair, for every passage of the corpus and every code of the
+  codebook. Codes outside the codebook are ignored.
+- **Coders.** Each distinct ``coder`` name of the annotations with ``coder_kind == PERSON`` is
+  one coder (a person who happens to be called ``machine`` is renamed ``machine (person)``).
+  The machine is ONE coder, named ``machine``: the annotations with ``coder_kind == MACHINE``
+  of the latest machine run (the largest ``run_id`` among machine annotations), whatever their
+  review status: the status records what a person did with a suggestion, not what the machine
+  said.
+- **Judged.** A person judged a passage when they have any annotation on it. The machine judged
+  the passages in the latest run's coverage (``machine_passages``, as read from
+  ``Store.passages_coded_by_run``; with ``None``, every passage that has an annotation of that
+  run), plus any passage it put a suggestion on.
+- **Values.** On a passage a coder judged, its value for code k is 1 when it applied k (a person:
+  an annotation on k with status ACCEPTED; the machine: a suggestion on k from that run), else 0.
+  Units on a passage a coder did not judge are missing for that coder.
+- **Cohen's kappa** for each pair of coders, pooled over every unit both judged (all codes
+  together): ``n`` units, the observed agreement (share of units with the same value) and
+  ``kappa = (p_o - p_e) / (1 - p_e)``, with ``p_e`` from each coder's own marginals. ``None``
+  when undefined (no shared unit, or ``p_e == 1``: both coders gave one and the same value
+  throughout).
+- **Krippendorff's alpha**, nominal level, per code: the reliability data are coders x passages
+  for that code, missing values allowed; only units with two or more values are pairable
+  (the coincidence-matrix method, Krippendorff 2011, "Computing Krippendorff's alpha-
+  reliability"). ``alpha = 1 - D_o / D_e``. ``n_units`` is the number of pairable units,
+  ``n_coders`` the number of coders with a value on at least one of them. The overall alpha
+  pools every unit (all codes) as the units of one reliability matrix. ``None`` when
+  undefined: no pairable values, or a single category (``D_e == 0``).
+- **Disagreements.** Units on which two or more coders judged the passage and their values
+  differ, less the units in ``settled`` (``(passage_id, code)`` pairs a person has settled).
+  Each names the coders that said present and those that said absent, and they are sorted by
+  case id, passage position, code.
+
+Reading the figures (Krippendorff): 0.8 or more is good; 0.667 to 0.8 allows tentative
+conclusions; below 0.667, do not rely on the coding.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from defectio.analysis.counts import latest_machine_run
+from defectio.codebook import Codebook
+from defectio.model import AnnotationStatus, CoderKind, Corpus
+
+MACHINE = "machine"
+Unit = tuple[str, str]
+
+
+def judgements(
+    corpus: Corpus, codebook: Codebook, machine_passages: Collection[str] | None = None
+) -> dict[str, dict[Unit, int]]:
+    """For each coder (``machine`` first, then people by name), its 0/1 value on every unit it
+    judged, keyed by ``(passage_id, code)`` in passage then codebook order."""
+    order = [p.passage_id for p in corpus.passages]
+    known = set(order)
+    codes = codebook.code_ids
+    in_book = set(codes)
+    run = latest_machine_run(corpus)
+    judged: dict[str, set[str]] = {}
+    applied: dict[str, set[Unit]] = {}
+    machine_seen: set[str] = set()
+    machine_applied: set[Unit] = set()
+    for a in corpus.annotations:
+        if a.passage_id not in known:
+            continue
+        if a.coder_kind == CoderKind.PERSON:
+            name = a.coder if a.coder != MACHINE else f"{MACHINE} (person)"
+            judged.setdefault(name, set()).add(a.passage_id)
+            mine = applied.setdefault(name, set())
+            if a.status == AnnotationStatus.ACCEPTED and a.code in in_book:
+                mine.add((a.passage_id, a.code))
+        elif run is not None and a.run_id == run:
+            machine_seen.add(a.passage_id)
+            if a.code in in_book:
+                machine_applied.add((a.passage_id, a.code))
+    if run is not None:
+        coverage = set(machine_passages) if machine_passages is not None else set()
+        judged_by_machine = (coverage | machine_seen) & known
+        judged = {MACHINE: judged_by_machine, **dict(sorted(judged.items()))}
+        applied[MACHINE] = machine_applied
+    else:
+        judged = dict(sorted(judged.items()))
+    out: dict[str, dict[Unit, int]] = {}
+    for coder, passages in judged.items():
+        yes = applied[coder]
+        out[coder] = {
+            (pid, code): int((pid, code) in yes)
+            for pid in order
+            if pid in passages
+            for code in codes
+        }
+    return out
+
+
+def cohen_kappa(a: Sequence[int], b: Sequence[int]) -> float | None:
+    """Cohen's kappa of two coders' values on the same units; ``None`` when undefined."""
+    if len(a) != len(b):
+        raise ValueError(f"the two coders have {len(a)} and {len(b)} values; expected as many")
+    n = len(a)
+    if n == 0:
+        return None
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    count_a, count_b = Counter(a), Counter(b)
+    expected = sum(count_a[c] * count_b[c] for c in count_a) / (n * n)
+    if expected >= 1.0:
+        return None
+    return (observed - expected) / (1.0 - expected)
+
+
+def krippendorff_alpha_nominal(data: Sequence[Sequence[int | None]]) -> float | None:
+    """Krippendorff's alpha at the nominal level; rows are coders, columns units, ``None``
+    missing. ``None`` when undefined (no pairable values, or a single category)."""
+    counts = _pairable_counts(data)
+    if counts is None:
+        return None
+    m = counts.sum(axis=1)
+    n_c = counts.sum(axis=0)
+    if np.count_nonzero(n_c) < 2:
+        return None
+    # Coincidences: o[c, k] = sum over units of (c-k pairs in the unit) / (m_u - 1).
+    weighted = counts / (m - 1)[:, None]
+    o = weighted.T @ counts - np.diag(weighted.sum(axis=0))
+    n = float(n_c.sum())
+    disagree_observed = float(o.sum() - np.trace(o))
+    disagree_expected = n * n - float((n_c * n_c).sum())
+    return 1.0 - (n - 1.0) * disagree_observed / disagree_expected
+
+
+def _pairable_counts(data: Sequence[Sequence[int | None]]) -> NDArray[np.float64] | None:
+    """Units x categories: how many coders gave each value, for the units with >= 2 values."""
+    rows = [list(r) for r in data]
+    if not rows:
+        return None
+    width = len(rows[0])
+    if any(len(r) != width for r in rows):
+        raise ValueError("every coder needs a value or None for every unit")
+    categories = sorted({v for r in rows for v in r if v is not None})
+    if not categories or width == 0:
+        return None
+    index = {c: i for i, c in enumerate(categories)}
+    counts: NDArray[np.float64] = np.zeros((width, len(categories)), dtype=np.float64)
+    for r in rows:
+        for u, v in enumerate(r):
+            if v is not None:
+                counts[u, index[v]] += 1.0
+    keep = counts.sum(axis=1) >= 2
+    if not keep.any():
+        return None
+    pairable: NDArray[np.float64] = counts[keep]
+    return pairable
+
+
+def _pairable_units(data: Sequence[Sequence[int | None]]) -> tuple[int, int]:
+    """How many units are pairable, and how many coders have a value on one of them."""
+    if not data:
+        return 0, 0
+    width = len(data[0])
+    keep = [sum(r[u] is not None for r in data) >= 2 for u in range(width)]
+    coders = sum(any(k and v is not None for k, v in zip(keep, r, strict=True)) for r in data)
+    return sum(keep), coders
+
+
+@dataclass(frozen=True)
+class PairAgreement:
+    coder_a: str
+    coder_b: str
+    n: int
+    observed: float | None
+    kappa: float | None
+
+
+@dataclass(frozen=True)
+class CodeAgreement:
+    code: str
+    label: str
+    alpha: float | None
+    n_units: int
+    n_coders: int
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    passage_id: str
+    case_id: str
+    code: str
+    present: tuple[str, ...]
+    absent: tuple[str, ...]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    coders: tuple[str, ...]
+    pairs: tuple[PairAgreement, ...]
+    codes: tuple[CodeAgreement, ...]
+    alpha_overall: float | None
+    disagreements: tuple[Disagreement, ...]
+
+    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """JSON-ready; floats rounded to 4 places; at most ``limit`` disagreement items."""
+        items = self.disagreements if limit is None else self.disagreements[:limit]
+        return {
+            "coders": list(self.coders),
+            "pairs": [
+                {
+                    "coder_a": p.coder_a,
+                    "coder_b": p.coder_b,
+                    "n": p.n,
+                    "observed": _round(p.observed),
+                    "kappa": _round(p.kappa),
+                }
+                for p in self.pairs
+            ],
+            "codes": [
+                {
+                    "code": c.code,
+                    "label": c.label,
+                    "alpha": _round(c.alpha),
+                    "n_units": c.n_units,
+                    "n_coders": c.n_coders,
+                }
+                for c in self.codes
+            ],
+            "alpha_overall": _round(self.alpha_overall),
+            "disagreements": {
+                "count": len(self.disagreements),
+                "items": [
+                    {
+                        "passage_id": d.passage_id,
+                        "case_id": d.case_id,
+                        "code": d.code,
+                        "present": list(d.present),
+                        "absent": list(d.absent),
+                    }
+                    for d in items
+                ],
+            },
+        }
+
+
+def agreement(
+    corpus: Corpus,
+    codebook: Codebook,
+    *,
+    machine_passages: Collection[str] | None = None,
+    settled: Collection[tuple[str, str]] = (),
+) -> AgreementReport:
+    """Kappa for each pair of coders, alpha per code and overall, and the open disagreements."""
+    values = judgements(corpus, codebook, machine_passages)
+    coders = tuple(values)
+    pairs = []
+    for a, b in combinations(coders, 2):
+        shared = [u for u in values[a] if u in values[b]]
+        va = [values[a][u] for u in shared]
+        vb = [values[b][u] for u in shared]
+        observed = (
+            sum(x == y for x, y in zip(va, vb, strict=True)) / len(shared) if shared else None
+        )
+        pairs.append(PairAgreement(a, b, len(shared), observed, cohen_kappa(va, vb)))
+
+    passages = corpus.passages
+    code_rows = []
+    for entry in codebook.codes:
+        data = [[values[c].get((p.passage_id, entry.id)) for p in passages] for c in coders]
+        n_units, n_coders = _pairable_units(data)
+        alpha = krippendorff_alpha_nominal(data)
+        code_rows.append(CodeAgreement(entry.id, entry.label, alpha, n_units, n_coders))
+    units = [(p.passage_id, code) for p in passages for code in codebook.code_ids]
+    overall = krippendorff_alpha_nominal([[values[c].get(u) for u in units] for c in coders])
+
+    closed = {(str(pid), str(code)) for pid, code in settled}
+    found = []
+    for p in passages:
+        for code in sorted(codebook.code_ids):
+            unit = (p.passage_id, code)
+            said = [(c, values[c][unit]) for c in coders if unit in values[c]]
+            if len(said) < 2 or len({v for _, v in said}) < 2 or unit in closed:
+                continue
+            disagreement = Disagreement(
+                passage_id=p.passage_id,
+                case_id=p.case_id,
+                code=code,
+                present=tuple(c for c, v in said if v),
+                absent=tuple(c for c, v in said if not v),
+            )
+            found.append((p.case_id, p.position, p.passage_id, code, disagreement))
+    found.sort(key=lambda row: row[:4])
+    return AgreementReport(
+        coders=coders,
+        pairs=tuple(pairs),
+        codes=tuple(code_rows),
+        alpha_overall=overall,
+        disagreements=tuple(row[4] for row in found),
+    )

@@ -1,0 +1,145 @@
+"""Review: the queue of open suggestions, decisions on a code (accept, reject, add, memo), and
+the agreement page where a reviewer settles disagreements between coders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from defectio.model import AnnotationStatus
+from defectio.review.agreement import agreement
+from defectio.review.queue import review_order, uncertainty
+from defectio.store import review as review_store
+from defectio.web import views
+from defectio.web.auth import Principal, app_state, can_code, can_review
+from defectio.web.highlight import evidence_runs
+from defectio.web.routes.auth_pages import _safe_next
+from defectio.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Coder = Annotated[Principal, Depends(can_code)]
+Reviewer = Annotated[Principal, Depends(can_review)]
+Memo = Annotated[str, Form(max_length=4000)]
+Next = Annotated[str, Form(max_length=2048)]
+QUEUE_PAGE = 25
+
+
+@router.get("/review")
+def review_queue(request: Request, principal: Coder) -> Response:
+    state = app_state(request)
+    book = state.codebook()
+    open_items = review_order(review_store.open_suggestions(state.store))
+    texts = {pid: p.text for pid, p in state.store.passages()}
+    case_of = {pid: p.case_id for pid, p in state.store.passages()}
+    items = [
+        {
+            "a": a,
+            "case_id": case_of.get(a.passage_id, ""),
+            "runs": evidence_runs(
+                texts.get(a.passage_id, ""), [(a.code, s, e) for s, e in a.evidence]
+            ),
+            "uncertainty": uncertainty(a.probability),
+        }
+        for a in open_items[:QUEUE_PAGE]
+    ]
+    return render(
+        request,
+        "review.html",
+        {
+            "items": items,
+            "remaining": len(open_items),
+            "labels": {c.id: c.label for c in book.codes},
+            "definitions": {c.id: c.definition for c in book.codes},
+            "colours": views.code_colours(book),
+        },
+    )
+
+
+def _decide(
+    request: Request,
+    principal: Principal,
+    annotation_id: int,
+    status: str,
+    memo: str,
+    next_path: str,
+) -> Response:
+    with app_state(request).store.unit_of_work(principal.user.name) as uow:
+        review_store.decide(uow, annotation_id, AnnotationStatus(status), memo.strip() or None)
+    return RedirectResponse(_safe_next(next_path or "/review"), status_code=303)
+
+
+@router.post("/annotations/{annotation_id}/accept")
+def accept(
+    request: Request, principal: Coder, annotation_id: int, memo: Memo = "", next: Next = ""
+) -> Response:
+    return _decide(request, principal, annotation_id, "accepted", memo, next)
+
+
+@router.post("/annotations/{annotation_id}/reject")
+def reject(
+    request: Request, principal: Coder, annotation_id: int, memo: Memo = "", next: Next = ""
+) -> Response:
+    return _decide(request, principal, annotation_id, "rejected", memo, next)
+
+
+@router.post("/annotations/{annotation_id}/memo")
+def memo(
+    request: Request, principal: Coder, annotation_id: int, memo: Memo = "", next: Next = ""
+) -> Response:
+    with app_state(request).store.unit_of_work(principal.user.name) as uow:
+        review_store.set_memo(uow, annotation_id, memo.strip())
+    return RedirectResponse(_safe_next(next or "/review"), status_code=303)
+
+
+@router.post("/passages/{passage_id}/codes")
+def add_code(
+    request: Request,
+    principal: Coder,
+    passage_id: str,
+    code: Annotated[str, Form(max_length=64)],
+    memo: Memo = "",
+    next: Next = "",
+) -> Response:
+    state = app_state(request)
+    known = set(state.codebook().code_ids)
+    with state.store.unit_of_work(principal.user.name) as uow:
+        review_store.add_code(uow, passage_id, code, known, memo.strip() or None)
+    return RedirectResponse(_safe_next(next or "/"), status_code=303)
+
+
+@router.get("/agreement")
+def agreement_page(request: Request, principal: Reviewer) -> Response:
+    state = app_state(request)
+    book = state.codebook()
+    run = state.store.latest_run()
+    machine = state.store.passages_coded_by_run(run["run_id"]) if run else None
+    settled = review_store.settled_units(state.store.events())
+    report = agreement(state.store.corpus(), book, machine_passages=machine, settled=settled)
+    texts = {pid: p.text for pid, p in state.store.passages()}
+    return render(
+        request,
+        "agreement.html",
+        {
+            "r": report,
+            "texts": texts,
+            "labels": {c.id: c.label for c in book.codes},
+            "colours": views.code_colours(book),
+        },
+    )
+
+
+@router.post("/agreement/settle")
+def settle(
+    request: Request,
+    principal: Reviewer,
+    passage_id: Annotated[str, Form(max_length=80)],
+    code: Annotated[str, Form(max_length=64)],
+    decision: Annotated[str, Form(pattern="^(present|absent)$")],
+) -> Response:
+    state = app_state(request)
+    known = set(state.codebook().code_ids)
+    with state.store.unit_of_work(principal.user.name) as uow:
+        review_store.settle(uow, passage_id, code, decision == "present", known)
+    return RedirectResponse("/agreement", status_code=303)

@@ -1,0 +1,78 @@
+"""What the app holds between requests: the store, coders loaded once, the counter index of
+the store's current contents, and the sign-in throttle."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+
+from defectio.codebook import Codebook
+from defectio.coding.base import Coder
+from defectio.coding.registry import resolve_name
+from defectio.counter.index import CounterIndex, build_index
+from defectio.store.repo import Store
+from defectio.web.settings import WebSettings
+from defectio.workflow import coder_for_store
+
+
+class SignInThrottle:
+    """At most ``limit`` failed sign-ins per client address in a sliding window; the account
+    lock-out (in the store) guards each account whatever the address."""
+
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        times = self._failures[client]
+        while times and now - times[0] > self.window_s:
+            times.popleft()
+        return times
+
+    def blocked(self, client: str) -> bool:
+        with self._lock:
+            return len(self._recent(client, time.monotonic())) >= self.limit
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._recent(client, now).append(now)
+
+
+class AppState:
+    def __init__(self, settings: WebSettings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store or Store(settings.db_url, create=False)
+        self.throttle = SignInThrottle(settings.signin_failures_per_ip, settings.signin_window_s)
+        self._coders: dict[str, Coder] = {}
+        self._index: tuple[tuple[object, ...], CounterIndex] | None = None
+        self._lock = threading.Lock()
+
+    def codebook(self) -> Codebook:
+        return self.store.codebook()
+
+    def coder(self, name: str | None = None) -> Coder:
+        """A coder by registered name (default: the server's), loaded or trained once."""
+        resolved = resolve_name(name or self.settings.coder)
+        with self._lock:
+            coder = self._coders.get(resolved)
+            if coder is None:
+                coder = coder_for_store(self.store, resolved)
+                self._coders[resolved] = coder
+            return coder
+
+    def counter_index(self) -> CounterIndex:
+        """The store's passages indexed for counter search; rebuilt when the store changes."""
+        counts = self.store.counts()
+        run = self.store.latest_run()
+        key = (counts["passages"], counts["annotations"], counts["events"], run and run["run_id"])
+        with self._lock:
+            if self._index is not None and self._index[0] == key:
+                return self._index[1]
+        index = build_index(self.store.corpus(), self.codebook(), self.coder())
+        with self._lock:
+            self._index = (key, index)
+        return index
