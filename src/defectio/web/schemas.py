@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from defectio.model import Case
+from defectio.model import Case, Region
 from defectio.store.review import StoredAnnotation
 
 Span = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2)]
@@ -119,11 +119,17 @@ class CodeOut(BaseModel):
     notices: list[str]
 
 
+class AudienceIn(_In):
+    """Who the message is for; testimony from people like them ranks higher."""
+
+    region: Region | None = None
+    gender: Literal["m", "f", "x"] | None = None
+    lang: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+
+
 class CounterIn(_In):
     claim: str = Field(min_length=1, max_length=2000)
-    audience: str | None = Field(
-        default=None, max_length=200, description="region=...,gender=...,lang=..."
-    )
+    audience: AudienceIn | None = None
     n: int = Field(default=5, ge=1, le=20)
     include_unrenounced: bool = False
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
 
 from defectio.accounts.roles import Role
@@ -44,6 +44,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "Request body too large"},
     422: {"model": ErrorOut, "description": "Request does not match the schema"},
 }
+# The store's ids are 32-bit integers (PostgreSQL INTEGER).
+AnnotationId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 router = APIRouter(responses=ERRORS)
 PERMISSIONS = [name for name in vars(Role) if name.startswith("can_")]
 Viewer = Annotated[Principal, Depends(can_view)]
@@ -157,7 +159,7 @@ def list_annotations(
     return [AnnotationOut.of(a) for a in found]
 
 
-def _stored(request: Request, annotation_id: int) -> AnnotationOut:
+def _stored(request: Request, annotation_id: AnnotationId) -> AnnotationOut:
     found = review_store.get_annotation(app_state(request).store, annotation_id)
     if found is None:
         raise NotFoundError(f"no annotation {annotation_id}")
@@ -178,7 +180,7 @@ def add_annotation(request: Request, principal: Coder, body: AnnotationIn) -> An
 def _decide(
     request: Request,
     principal: Principal,
-    annotation_id: int,
+    annotation_id: AnnotationId,
     status: AnnotationStatus,
     body: DecisionIn | None,
 ) -> AnnotationOut:
@@ -193,7 +195,7 @@ def _decide(
 def accept(
     request: Request,
     principal: Coder,
-    annotation_id: int,
+    annotation_id: AnnotationId,
     body: Annotated[DecisionIn | None, Body()] = None,
 ) -> AnnotationOut:
     """Accept a suggestion; returns the caller's own annotation of the code."""
@@ -206,7 +208,7 @@ def accept(
 def reject(
     request: Request,
     principal: Coder,
-    annotation_id: int,
+    annotation_id: AnnotationId,
     body: Annotated[DecisionIn | None, Body()] = None,
 ) -> AnnotationOut:
     """Reject a suggestion; returns the caller's own annotation of the code."""
@@ -253,7 +255,7 @@ def counter(request: Request, principal: Viewer, body: CounterIn) -> dict[str, A
     pack = answer(
         index,
         body.claim,
-        audience=body.audience or None,
+        audience=body.audience.model_dump(mode="json") if body.audience else None,
         n=body.n,
         include_unrenounced=body.include_unrenounced,
     )

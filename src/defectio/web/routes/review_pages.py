@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from defectio.model import AnnotationStatus
@@ -18,6 +18,8 @@ from defectio.web.highlight import evidence_runs
 from defectio.web.routes.auth_pages import _safe_next
 from defectio.web.templating import render
 
+# The store's ids are 32-bit integers (PostgreSQL INTEGER).
+AnnotationId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 router = APIRouter(include_in_schema=False)
 Coder = Annotated[Principal, Depends(can_code)]
 Reviewer = Annotated[Principal, Depends(can_review)]
@@ -60,7 +62,7 @@ def review_queue(request: Request, principal: Coder) -> Response:
 def _decide(
     request: Request,
     principal: Principal,
-    annotation_id: int,
+    annotation_id: AnnotationId,
     status: str,
     memo: str,
     next_path: str,
@@ -72,21 +74,33 @@ def _decide(
 
 @router.post("/annotations/{annotation_id}/accept")
 def accept(
-    request: Request, principal: Coder, annotation_id: int, memo: Memo = "", next: Next = ""
+    request: Request,
+    principal: Coder,
+    annotation_id: AnnotationId,
+    memo: Memo = "",
+    next: Next = "",
 ) -> Response:
     return _decide(request, principal, annotation_id, "accepted", memo, next)
 
 
 @router.post("/annotations/{annotation_id}/reject")
 def reject(
-    request: Request, principal: Coder, annotation_id: int, memo: Memo = "", next: Next = ""
+    request: Request,
+    principal: Coder,
+    annotation_id: AnnotationId,
+    memo: Memo = "",
+    next: Next = "",
 ) -> Response:
     return _decide(request, principal, annotation_id, "rejected", memo, next)
 
 
 @router.post("/annotations/{annotation_id}/memo")
 def memo(
-    request: Request, principal: Coder, annotation_id: int, memo: Memo = "", next: Next = ""
+    request: Request,
+    principal: Coder,
+    annotation_id: AnnotationId,
+    memo: Memo = "",
+    next: Next = "",
 ) -> Response:
     with app_state(request).store.unit_of_work(principal.user.name) as uow:
         review_store.set_memo(uow, annotation_id, memo.strip())
