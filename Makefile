@@ -36,10 +36,10 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
-	$(WITH_POSTGRES) $(BIN)/pytest -q
+	DEFECTIO_SCREENSHOTS=$(OUT)/screenshots $(WITH_POSTGRES) $(BIN)/pytest -q
 
 bench: $(VENV)/.installed-dev
-	@for b in quality throughput code_file_memory embedding counter scale; do \
+	@for b in quality throughput code_file_memory embedding counter scale api; do \
 		[ -f bench/$$b.py ] || continue; echo "== bench/$$b.py"; $(BIN)/python -m bench.$$b || exit 1; \
 	done
 

@@ -46,6 +46,9 @@ class LinearCoder:
         bits = self.settings.hash_bits
         self.features = HashedTfidf(2**bits, 2**bits)
         self.coef: NDArray[np.float32] = np.zeros((len(self.codes), 0), dtype=np.float32)
+        self._weights_cache: (
+            tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]] | None
+        ) = None
         self.intercept: FloatArray = np.zeros(len(self.codes))
         self.thresholds: FloatArray = np.full(len(self.codes), 0.5)
         self.active: NDArray[np.bool_] = np.zeros(len(self.codes), dtype=bool)
@@ -110,11 +113,21 @@ class LinearCoder:
             oof[test] = sigmoid(np.asarray(x_test @ coef.T) + intercept)
         return oof
 
+    def _weights(self) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """The coefficients as contiguous (features x codes) arrays, all and word-only. A
+        sparse row times ``coef.T`` (a strided view) makes scipy copy it on every call, which
+        was most of the time coding one text took."""
+        if self._weights_cache is None or self._weights_cache[0] is not self.coef:
+            full = np.ascontiguousarray(self.coef.T)
+            words = np.ascontiguousarray(self.coef[:, : self.features.n_word].T)
+            self._weights_cache = (self.coef, full, words)
+        return self._weights_cache[1], self._weights_cache[2]
+
     def logits(self, texts: Sequence[str]) -> FloatArray:
         if not self.fitted:
             raise CoderError("linear.v1 is not trained; run `defectio train --coder linear`")
         x = self.features.transform(texts)
-        out: FloatArray = np.asarray(x @ self.coef.T, dtype=float) + self.intercept
+        out: FloatArray = np.asarray(x @ self._weights()[0], dtype=float) + self.intercept
         return out
 
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
@@ -129,7 +142,7 @@ class LinearCoder:
         if not flat:
             return out
         words = self.features.transform_words(flat)
-        scores = np.asarray(words @ self.coef[:, : self.features.n_word].T)
+        scores = np.asarray(words @ self._weights()[1])
         k = 0
         for i, spans in jobs:
             block = scores[k : k + len(spans)]

@@ -71,14 +71,27 @@ def count_users(store: Store) -> int:
 
 
 def user_for_token(store: Store, token_hash: str) -> UserRecord | None:
-    """The active user an unrevoked token belongs to."""
-    with Session(store.engine) as s:
-        row = s.scalars(
-            select(UserRow)
-            .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.user_id)
-            .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked_at.is_(None))
-        ).first()
-        return _user(row) if row is not None and row.active else None
+    """The active user an unrevoked token belongs to. One indexed query on a plain
+    connection: scripts call the API in loops, so this runs on every request."""
+    q = (
+        select(UserRow)
+        .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.user_id)
+        .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked_at.is_(None))
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(q).first()
+    if row is None or not row.active:
+        return None
+    return UserRecord(
+        user_id=row.user_id,
+        name=row.name,
+        role=row.role,
+        password_hash=row.password_hash,
+        active=row.active,
+        failed_logins=row.failed_logins,
+        locked_until=_utc(row.locked_until) if row.locked_until else None,
+        created_at=_utc(row.created_at),
+    )
 
 
 def user_for_session(store: Store, session_hash: str) -> tuple[UserRecord, str] | None:

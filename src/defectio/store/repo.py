@@ -99,6 +99,7 @@ class Store:
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.path = Path(parsed.database) if self.is_sqlite and parsed.database else None
+        self._codebooks: dict[str, Codebook] = {}
         if self.path is not None:
             if not create and not self.path.exists():
                 raise StoreError(f"{self.path}: no store here; create one with `defectio init`")
@@ -174,11 +175,17 @@ class Store:
         with Session(self.engine) as session:
             ref = session.get(MetaRow, "codebook")
             if ref is not None:
+                # A stored codebook version never changes, so each is parsed once per Store.
+                cached = self._codebooks.get(ref.value)
+                if cached is not None:
+                    return cached
                 cb_id, _, version = ref.value.partition("@")
                 row = session.get(CodebookRow, (cb_id, version))
                 if row is None:
                     raise StoreError(f"the store names codebook {ref.value} but does not hold it")
-                return parse_codebook(row.yaml, f"store:{ref.value}")
+                book = parse_codebook(row.yaml, f"store:{ref.value}")
+                self._codebooks[ref.value] = book
+                return book
         with self.unit_of_work() as uow:
             return uow.set_codebook(DEFAULT_CODEBOOK)
 

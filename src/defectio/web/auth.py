@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 
 from defectio.accounts.roles import Role
 from defectio.accounts.service import User, session_user, token_user
@@ -84,7 +85,7 @@ def require(permission: Permission) -> Callable[[Request], Awaitable[Principal]]
     something) carrying the session's CSRF token. Token requests carry no cookie, so no CSRF."""
 
     async def check(request: Request) -> Principal:
-        principal = identify(request)
+        principal = await run_in_threadpool(identify, request)  # a database read
         if principal is None:
             raise NotSignedIn
         if not permission(principal.role):

@@ -12,8 +12,11 @@ from defectio.coding.base import Coder
 from defectio.coding.registry import resolve_name
 from defectio.counter.index import CounterIndex, build_index
 from defectio.store.repo import Store
+from defectio.web.batching import CodingBatcher
 from defectio.web.settings import WebSettings
 from defectio.workflow import coder_for_store
+
+CODEBOOK_TTL_S = 1.0
 
 
 class SignInThrottle:
@@ -48,11 +51,21 @@ class AppState:
         self.store = store or Store(settings.db_url, create=False)
         self.throttle = SignInThrottle(settings.signin_failures_per_ip, settings.signin_window_s)
         self._coders: dict[str, Coder] = {}
+        self._batchers: dict[str, CodingBatcher] = {}
         self._index: tuple[tuple[object, ...], CounterIndex] | None = None
+        self._codebook: tuple[float, Codebook] | None = None
         self._lock = threading.Lock()
 
     def codebook(self) -> Codebook:
-        return self.store.codebook()
+        """The store's codebook, re-read at most once a second (a change of codebook is rare,
+        and every page and API call needs it)."""
+        now = time.monotonic()
+        cached = self._codebook
+        if cached is not None and now - cached[0] < CODEBOOK_TTL_S:
+            return cached[1]
+        book = self.store.codebook()
+        self._codebook = (now, book)
+        return book
 
     def coder(self, name: str | None = None) -> Coder:
         """A coder by registered name (default: the server's), loaded or trained once."""
@@ -63,6 +76,15 @@ class AppState:
                 coder = coder_for_store(self.store, resolved)
                 self._coders[resolved] = coder
             return coder
+
+    def batcher(self, name: str | None = None) -> CodingBatcher:
+        """The batcher that codes API requests with a coder (one thread per coder)."""
+        coder = self.coder(name)
+        key = f"{coder.name}.{coder.version}"
+        with self._lock:
+            if key not in self._batchers:
+                self._batchers[key] = CodingBatcher(coder)
+            return self._batchers[key]
 
     def counter_index(self) -> CounterIndex:
         """The store's passages indexed for counter search; rebuilt when the store changes."""

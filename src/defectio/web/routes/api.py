@@ -4,9 +4,11 @@ coding a text, stats, counter-messages, agreement and the brief. Scripts send
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from defectio.accounts.roles import Role
@@ -216,16 +218,16 @@ def reject(
 
 
 @router.post("/code", response_model=CodeOut, tags=["coding"])
-def code_text(request: Request, principal: Coder, body: CodeIn) -> CodeOut:
+async def code_text(request: Request, principal: Coder, body: CodeIn) -> CodeOut:
     """Code a text with the server's coder: the codes found, with probability and evidence
-    spans ([start, end) character offsets). Nothing is stored."""
+    spans ([start, end) character offsets). Nothing is stored. Concurrent requests are coded
+    together in batches."""
     state = app_state(request)
-    coder = state.coder()
-    book = state.codebook()
-    coding = coder.predict([body.text], [body.lang])[0]
+    batcher, book = await run_in_threadpool(lambda: (state.batcher(), state.codebook()))
+    coding = await asyncio.wrap_future(batcher.submit(body.text, body.lang))
     labels = {c.id: c.label for c in book.codes}
     return CodeOut(
-        coder=f"{coder.name}.{coder.version}",
+        coder=f"{batcher.coder.name}.{batcher.coder.version}",
         codebook=book.ref,
         lang=coding.lang,
         codes=[

@@ -138,7 +138,12 @@ def counter_search(
     if claim.strip():
         index = app_state(request).counter_index()
         pack = answer(index, claim.strip(), audience=audience or None, n=5)
-    return render(request, "counter.html", {"claim": claim, "audience": audience, "pack": pack})
+    labels = {c.id: c.label for c in app_state(request).codebook().codes}
+    return render(
+        request,
+        "counter.html",
+        {"claim": claim, "audience": audience, "pack": pack, "labels": labels},
+    )
 
 
 def brief_file(request: Request, fmt: str) -> FileResponse:
