@@ -13,7 +13,7 @@ from defectio.accounts.roles import Role
 from defectio.cli.app import console, err_console, fail_cleanly, open_store, state
 from defectio.errors import InputError
 from defectio.store import accounts as rows
-from defectio.store.repo import default_db_url
+from defectio.store.repo import Store, default_db_url
 
 ROLE_HELP = (
     "viewer (reads everything but identities), coder (also codes: accept, reject, add), "
@@ -60,15 +60,14 @@ def serve(
     from defectio.web import WebSettings, create_app
 
     url = db or state.db or default_db_url()
-    with open_store(create=False) as store:
-        store.dispose()
-        if not rows.count_users(store):
-            err_console.print(
-                "[yellow]notice[/] no users yet: create one with "
-                "`defectio user add NAME --role admin --password-stdin`"
-            )
+    store = Store(url, create=False)
+    if not rows.count_users(store):
+        err_console.print(
+            "[yellow]notice[/] no users yet: create one with "
+            "`defectio user add NAME --role admin --password-stdin`"
+        )
     settings = WebSettings(db_url=url, coder=coder, secure_cookies=secure_cookies)
-    app = create_app(settings)
+    app = create_app(settings, store)
     console.print(f"defectio serving {url.split('@')[-1]} on http://{host}:{port}/")
     uvicorn.run(
         app,
