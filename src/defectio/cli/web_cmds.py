@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -51,6 +52,22 @@ def serve(
         bool,
         typer.Option(help="Trust X-Forwarded-Proto/For from a reverse proxy on this machine."),
     ] = False,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            help="Log each request's method, path and status (off by default: paths name "
+            "cases and carry search terms, and logging every request costs throughput)."
+        ),
+    ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes (one per core helps under load; sessions live in the store, "
+            "so any process serves any user).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the team web app and the REST API (/api/v1, spec at /api/v1/openapi.json) over a
     store. Create the first user with `defectio user add NAME --role admin --password-stdin`,
@@ -58,6 +75,7 @@ def serve(
     import uvicorn
 
     from defectio.web import WebSettings, create_app
+    from defectio.web.app import prepare_for_serving
 
     url = db or state.db or default_db_url()
     store = Store(url, create=False)
@@ -67,17 +85,25 @@ def serve(
             "`defectio user add NAME --role admin --password-stdin`"
         )
     settings = WebSettings(db_url=url, coder=coder, secure_cookies=secure_cookies)
-    app = create_app(settings, store)
-    console.print(f"defectio serving {url.split('@')[-1]} on http://{host}:{port}/")
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
-        server_header=False,
-        log_level="info",
+    console.print(
+        f"defectio serving {url.split('@')[-1]} on http://{host}:{port}/"
+        + (f" with {workers} processes" if workers > 1 else "")
     )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": proxy_headers,
+        "forwarded_allow_ips": "127.0.0.1" if proxy_headers else None,
+        "server_header": False,
+        "log_level": "info",
+        "access_log": access_log,
+    }
+    if workers == 1:
+        uvicorn.run(prepare_for_serving(create_app(settings, store)), **options)
+        return
+    store.dispose()
+    os.environ.update(settings.to_env())  # each worker builds its app from these
+    uvicorn.run("defectio.web.app:app_from_env", factory=True, workers=workers, **options)
 
 
 @fail_cleanly

@@ -7,6 +7,10 @@ import os
 from dataclasses import dataclass
 
 MAX_BODY_ENV = "DEFECTIO_MAX_BODY"
+# How `defectio serve --workers N` hands its options to each worker process.
+DB_ENV = "DEFECTIO_WEB_DB"
+CODER_ENV = "DEFECTIO_WEB_CODER"
+SECURE_ENV = "DEFECTIO_WEB_SECURE_COOKIES"
 
 
 @dataclass(frozen=True)
@@ -22,3 +26,20 @@ class WebSettings:
     signin_window_s: int = 300
     # Always mark the session cookie Secure (else: only on requests that arrived over https).
     secure_cookies: bool = False
+
+    def to_env(self) -> dict[str, str]:
+        env = {DB_ENV: self.db_url, SECURE_ENV: "1" if self.secure_cookies else "0"}
+        if self.coder:
+            env[CODER_ENV] = self.coder
+        return env
+
+    @classmethod
+    def from_env(cls) -> WebSettings:
+        url = os.environ.get(DB_ENV)
+        if not url:
+            raise RuntimeError(f"{DB_ENV} is not set: start the app with `defectio serve`")
+        return cls(
+            db_url=url,
+            coder=os.environ.get(CODER_ENV) or None,
+            secure_cookies=os.environ.get(SECURE_ENV) == "1",
+        )
