@@ -56,6 +56,8 @@ from defectio.store.schema import (
 )
 
 DB_ENV = "DEFECTIO_DB"
+POOL_SIZE = 16
+POOL_OVERFLOW = 32
 Change = Literal["added", "updated", "unchanged"]
 
 
@@ -105,7 +107,11 @@ class Store:
                 raise StoreError(f"{self.path}: no store here; create one with `defectio init`")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine: Engine = create_engine(self.url, future=True)
+            # The web app reads from many threads at once; a pool smaller than its thread pool
+            # opens and closes a connection (and sets its pragmas) on most requests.
+            self.engine: Engine = create_engine(
+                self.url, future=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+            )
         except (SQLAlchemyError, ImportError) as exc:
             raise StoreError(f"cannot open {self._safe_url()}: {exc}") from None
         if self.is_sqlite:

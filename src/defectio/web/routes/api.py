@@ -8,7 +8,6 @@ import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from defectio.accounts.roles import Role
@@ -223,7 +222,9 @@ async def code_text(request: Request, principal: Coder, body: CodeIn) -> CodeOut
     spans ([start, end) character offsets). Nothing is stored. Concurrent requests are coded
     together in batches."""
     state = app_state(request)
-    batcher, book = await run_in_threadpool(lambda: (state.batcher(), state.codebook()))
+    # Both are cached after the first call (the codebook re-read at most once a second), so
+    # they run here on the event loop rather than costing a hop to the thread pool.
+    batcher, book = state.batcher(), state.codebook()
     coding = await asyncio.wrap_future(batcher.submit(body.text, body.lang))
     labels = {c.id: c.label for c in book.codes}
     return CodeOut(
