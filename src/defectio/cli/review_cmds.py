@@ -9,13 +9,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from defectio.analysis.counts import latest_machine_run
 from defectio.cli.app import console, fail_cleanly, open_store
 from defectio.review.agreement import AgreementReport
-from defectio.review.agreement import agreement as compute_agreement
+from defectio.store.review import store_agreement
 
 JSON_ITEMS = 50
-SETTLED = "disagreement.settled"
 GUIDE = (
     "Reading: kappa and alpha run from 1 (full agreement) through 0 (no better than chance); "
     "0.8 or more is good, 0.667-0.8 allows tentative conclusions, below 0.667 do not rely on "
@@ -42,15 +40,7 @@ def agreement(
     coders disagree and nobody has settled it yet. 1 is full agreement, 0 chance; 0.8 or more
     is good, 0.667-0.8 tentative."""
     with open_store(create=False) as store:
-        corpus, book = store.corpus(), store.codebook()
-        run = latest_machine_run(corpus)
-        coverage = store.passages_coded_by_run(run) if run is not None else None
-        settled = {
-            (str(e["payload"].get("passage_id")), str(e["payload"].get("code")))
-            for e in store.events()
-            if e["action"] == SETTLED and isinstance(e["payload"], dict)
-        }
-    report = compute_agreement(corpus, book, machine_passages=coverage, settled=settled)
+        report = store_agreement(store)
     if as_json:
         print(json.dumps(report.to_dict(limit=JSON_ITEMS), ensure_ascii=False))
         return

@@ -12,8 +12,11 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from defectio.analysis.counts import latest_machine_run
+from defectio.codebook import Codebook
 from defectio.errors import InputError, NotFoundError
 from defectio.model import Annotation, AnnotationStatus, CoderKind
+from defectio.review.agreement import AgreementReport, agreement
 from defectio.store.repo import Store, UnitOfWork, _utc
 from defectio.store.schema import AnnotationRow, CodingRunRow, PassageRow
 
@@ -240,3 +243,17 @@ def settled_units(events: list[dict[str, object]]) -> set[tuple[str, str]]:
         if e.get("action") == "disagreement.settled" and isinstance(payload, dict):
             out.add((str(payload.get("passage_id")), str(payload.get("code"))))
     return out
+
+
+def store_agreement(store: Store, codebook: Codebook | None = None) -> AgreementReport:
+    """Agreement over the store as the CLI, the API and the agreement page show it: the
+    machine's coverage is its latest run's, and units a reviewer settled are off the list."""
+    corpus = store.corpus()
+    run = latest_machine_run(corpus)
+    coverage = store.passages_coded_by_run(run) if run is not None else None
+    return agreement(
+        corpus,
+        codebook or store.codebook(),
+        machine_passages=coverage,
+        settled=settled_units(store.events()),
+    )

@@ -15,7 +15,6 @@ from defectio.analysis.counts import stats_summary
 from defectio.counter.answer import answer
 from defectio.errors import NotFoundError
 from defectio.model import AnnotationStatus
-from defectio.review.agreement import agreement
 from defectio.store import review as review_store
 from defectio.web import views
 from defectio.web.auth import Principal, app_state, can_admin, can_code, can_review, can_view
@@ -269,12 +268,7 @@ def counter(request: Request, principal: Viewer, body: CounterIn) -> dict[str, A
 def agreement_figures(request: Request, principal: Reviewer) -> dict[str, Any]:
     """What `defectio agreement --json` prints."""
     state = app_state(request)
-    run = state.store.latest_run()
-    machine = state.store.passages_coded_by_run(run["run_id"]) if run else None
-    settled = review_store.settled_units(state.store.events())
-    report = agreement(
-        state.store.corpus(), state.codebook(), machine_passages=machine, settled=settled
-    )
+    report = review_store.store_agreement(state.store, state.codebook())
     return report.to_dict(limit=50)
 
 

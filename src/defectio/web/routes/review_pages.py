@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from defectio.model import AnnotationStatus
-from defectio.review.agreement import agreement
 from defectio.review.queue import review_order, uncertainty
 from defectio.store import review as review_store
 from defectio.web import views
@@ -127,10 +126,7 @@ def add_code(
 def agreement_page(request: Request, principal: Reviewer) -> Response:
     state = app_state(request)
     book = state.codebook()
-    run = state.store.latest_run()
-    machine = state.store.passages_coded_by_run(run["run_id"]) if run else None
-    settled = review_store.settled_units(state.store.events())
-    report = agreement(state.store.corpus(), book, machine_passages=machine, settled=settled)
+    report = review_store.store_agreement(state.store, book)
     texts = {pid: p.text for pid, p in state.store.passages()}
     return render(
         request,
