@@ -73,9 +73,8 @@ def test_adding_a_code_and_a_memo_keeps_the_memo_out_of_the_log(
         f"/annotations/{own[0].annotation_id}/memo",
         data={"csrf_token": csrf, "memo": "second thought jkqpf"},
     )
-    assert (
-        review_store.get_annotation(store_of, own[0].annotation_id).memo == "second thought jkqpf"
-    )  # type: ignore[union-attr]
+    updated = review_store.get_annotation(store_of, own[0].annotation_id)
+    assert updated is not None and updated.memo == "second thought jkqpf"
     log = str(store_of.events())
     assert "qzxvw" not in log and "jkqpf" not in log
     assert "annotation.added" in log and "annotation.memo" in log
