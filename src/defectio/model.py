@@ -138,6 +138,16 @@ class CoderKind(StrEnum):
     MACHINE = "machine"
 
 
+# A reviewer's verdict on a disagreement is a person's annotation by coder ``settled:NAME``:
+# counts let it overrule every other person's code on that passage, and agreement leaves it
+# out (it is a ruling on the coders, not one more coder).
+SETTLED_PREFIX = "settled:"
+
+
+def is_settlement(coder: str) -> bool:
+    return coder.startswith(SETTLED_PREFIX)
+
+
 def _unknown_to_none(value: Any) -> Any:
     if isinstance(value, str) and value.strip().lower() in UNKNOWN_WORDS:
         return None

@@ -61,3 +61,24 @@ def test_only_the_latest_machine_run_counts(codebook: Codebook) -> None:
     new = Annotation(passage_id=pid, code=codebook.code_ids[1], coder="x", run_id=2)
     codes = passage_codes(_corpus_with([old, new]), Basis.MACHINE)
     assert [c.code for c in codes] == [codebook.code_ids[1]]
+
+
+def test_a_reviewer_ruling_overrules_every_coder_on_that_passage(codebook: Codebook) -> None:
+    ref = load_reference().corpus
+    pid, code = ref.passages[0].passage_id, codebook.code_ids[0]
+
+    def person(coder: str, status: AnnotationStatus) -> Annotation:
+        return Annotation(
+            passage_id=pid, code=code, coder=coder, coder_kind=CoderKind.PERSON, status=status
+        )
+
+    accepted = person("ana", AnnotationStatus.ACCEPTED)
+    ruled_absent = person("settled:rev", AnnotationStatus.REJECTED)
+    carried = {(c.passage_id, c.code) for c in passage_codes(_corpus_with([accepted]))}
+    assert (pid, code) in carried
+    overruled = passage_codes(_corpus_with([accepted, ruled_absent]))
+    assert (pid, code) not in {(c.passage_id, c.code) for c in overruled}
+    ruled_present = person("settled:rev", AnnotationStatus.ACCEPTED)
+    rejected = person("ana", AnnotationStatus.REJECTED)
+    upheld = passage_codes(_corpus_with([rejected, ruled_present]))
+    assert (pid, code) in {(c.passage_id, c.code) for c in upheld}

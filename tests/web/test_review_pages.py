@@ -7,6 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from defectio.analysis.counts import passage_codes
 from defectio.review.agreement import agreement
 from defectio.store import review as review_store
 from defectio.store.repo import Store
@@ -121,7 +122,26 @@ def test_settling_a_disagreement_records_the_decision_and_removes_it(
         (d.passage_id, d.code) for d in after.disagreements
     }
     own = review_store.list_annotations(store_of, passage_id=first.passage_id, code=first.code)
-    assert ("reviewer", "rejected") in {(a.coder, a.status) for a in own}
+    assert ("settled:reviewer", "rejected") in {(a.coder, a.status) for a in own}
+    # the ruling overrules whoever said "present", and is no coder of its own
+    carried = {(c.passage_id, c.code) for c in passage_codes(store_of.corpus())}
+    assert (first.passage_id, first.code) not in carried
+    assert not any(c.startswith("settled:") for c in after.coders)
+
+
+def test_a_ruling_that_the_code_applies_counts_even_against_a_rejection(
+    client: TestClient, store_of: Store
+) -> None:
+    csrf = sign_in(client, "reviewer")
+    suggestion = review_store.open_suggestions(store_of)[0]
+    unit = (suggestion.passage_id, suggestion.code)
+    client.post(f"/annotations/{suggestion.annotation_id}/reject", data={"csrf_token": csrf})
+    assert unit not in {(c.passage_id, c.code) for c in passage_codes(store_of.corpus())}
+    client.post(
+        "/agreement/settle",
+        data={"csrf_token": csrf, "passage_id": unit[0], "code": unit[1], "decision": "present"},
+    )
+    assert unit in {(c.passage_id, c.code) for c in passage_codes(store_of.corpus())}
 
 
 def test_the_case_page_marks_evidence_and_filters_find_cases(

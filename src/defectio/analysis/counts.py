@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from defectio.codebook import Codebook
-from defectio.model import AnnotationStatus, Case, CoderKind, Corpus
+from defectio.model import AnnotationStatus, Case, CoderKind, Corpus, is_settlement
 
 
 class Basis(StrEnum):
@@ -56,20 +56,26 @@ def latest_machine_run(corpus: Corpus) -> int | None:
 
 
 def passage_codes(corpus: Corpus, basis: Basis = Basis.COMBINED) -> list[PassageCode]:
-    """The codes each passage carries under a basis; a person's decision beats a machine's."""
+    """The codes each passage carries under a basis; a person's decision beats a machine's,
+    and a reviewer's ruling on a disagreement beats both."""
     case_of = {p.passage_id: p.case_id for p in corpus.passages}
     run = latest_machine_run(corpus)
     decided: dict[tuple[str, str], bool] = {}
+    settled: dict[tuple[str, str], bool] = {}
     machine: dict[tuple[str, str], float | None] = {}
     for a in corpus.annotations:
         key = (a.passage_id, a.code)
-        if a.coder_kind == CoderKind.PERSON or a.status != AnnotationStatus.SUGGESTED:
+        if a.coder_kind == CoderKind.PERSON and is_settlement(a.coder):
+            if a.status != AnnotationStatus.SUGGESTED:  # the latest ruling stands
+                settled[key] = a.status == AnnotationStatus.ACCEPTED
+        elif a.coder_kind == CoderKind.PERSON or a.status != AnnotationStatus.SUGGESTED:
             if a.status == AnnotationStatus.ACCEPTED:
                 decided[key] = True
             elif a.status == AnnotationStatus.REJECTED:
                 decided.setdefault(key, False)
         elif a.run_id == run:
             machine[key] = a.probability
+    decided.update(settled)  # a reviewer's ruling overrules the coders it settled
     out: list[PassageCode] = []
     if basis in (Basis.COMBINED, Basis.PEOPLE):
         out += [

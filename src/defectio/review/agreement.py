@@ -6,7 +6,8 @@ Definitions (the contract the command line and the web app rely on):
 - **Unit.** A ``(passage_id, code)`` pair, for every passage of the corpus and every code of the
   codebook. Codes outside the codebook are ignored.
 - **Coders.** Each distinct ``coder`` name of the annotations with ``coder_kind == PERSON`` is
-  one coder (a person who happens to be called ``machine`` is renamed ``machine (person)``).
+  one coder, except a reviewer's rulings on disagreements (coder ``settled:NAME``), which are
+  left out (a person who happens to be called ``machine`` is renamed ``machine (person)``).
   The machine is ONE coder, named ``machine``: the annotations with ``coder_kind == MACHINE``
   of the latest machine run (the largest ``run_id`` among machine annotations), whatever their
   review status: the status records what a person did with a suggestion, not what the machine
@@ -52,7 +53,7 @@ from numpy.typing import NDArray
 
 from defectio.analysis.counts import latest_machine_run
 from defectio.codebook import Codebook
-from defectio.model import AnnotationStatus, CoderKind, Corpus
+from defectio.model import AnnotationStatus, CoderKind, Corpus, is_settlement
 
 MACHINE = "machine"
 Unit = tuple[str, str]
@@ -75,6 +76,8 @@ def judgements(
     for a in corpus.annotations:
         if a.passage_id not in known:
             continue
+        if a.coder_kind == CoderKind.PERSON and is_settlement(a.coder):
+            continue  # a reviewer's ruling on a disagreement, not one more coder
         if a.coder_kind == CoderKind.PERSON:
             name = a.coder if a.coder != MACHINE else f"{MACHINE} (person)"
             judged.setdefault(name, set()).add(a.passage_id)

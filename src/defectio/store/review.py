@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from defectio.analysis.counts import latest_machine_run
 from defectio.codebook import Codebook
 from defectio.errors import InputError, NotFoundError
-from defectio.model import Annotation, AnnotationStatus, CoderKind
+from defectio.model import SETTLED_PREFIX, Annotation, AnnotationStatus, CoderKind
 from defectio.review.agreement import AgreementReport, agreement
 from defectio.store.repo import Store, UnitOfWork, _utc
 from defectio.store.schema import AnnotationRow, CodingRunRow, PassageRow
@@ -121,13 +121,15 @@ def _own(
     *,
     evidence: tuple[tuple[int, int], ...] = (),
     memo: str | None = None,
+    coder: str | None = None,
 ) -> int:
     """The acting person's annotation of a code on a passage, added or updated; its id."""
+    coder = coder or uow.actor
     uow.add_annotation(
         Annotation(
             passage_id=passage_id,
             code=code,
-            coder=uow.actor,
+            coder=coder,
             coder_kind=CoderKind.PERSON,
             probability=None,
             evidence=evidence,
@@ -140,7 +142,7 @@ def _own(
         select(AnnotationRow).where(
             AnnotationRow.passage_id == passage_id,
             AnnotationRow.code == code,
-            AnnotationRow.coder == uow.actor,
+            AnnotationRow.coder == coder,
             AnnotationRow.run_id.is_(None),
         )
     ).one()
@@ -208,7 +210,8 @@ def set_memo(uow: UnitOfWork, annotation_id: int, memo: str) -> None:
 def settle(
     uow: UnitOfWork, passage_id: str, code: str, present: bool, known_codes: set[str]
 ) -> int:
-    """A reviewer settles a disagreement: their decision is recorded as their own code, the
+    """A reviewer settles a disagreement: the verdict is recorded as an annotation by
+    ``settled:REVIEWER`` (which the counts put above every person's code on the passage), the
     latest run's suggestion (if any) follows it, and the event marks the unit settled."""
     if uow.session.get(PassageRow, passage_id) is None:
         raise NotFoundError(f"no passage {passage_id}")
@@ -225,7 +228,7 @@ def settle(
     ).first()
     if suggestion is not None and run is not None and suggestion.status != status.value:
         uow.set_annotation_status(suggestion.annotation_id, status)
-    own = _own(uow, passage_id, code, status)
+    own = _own(uow, passage_id, code, status, coder=SETTLED_PREFIX + uow.actor)
     uow.append_event(
         "disagreement.settled",
         "passage",
