@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from defectio.errors import NotFoundError, StoreError
@@ -40,7 +41,8 @@ class TokenRecord:
     revoked_at: datetime | None
 
 
-def _user(row: UserRow) -> UserRecord:
+def _user(row: UserRow | Row[Any]) -> UserRecord:
+    """From an ORM row or a plain result row of the users table (same column names)."""
     return UserRecord(
         user_id=row.user_id,
         name=row.name,
@@ -80,18 +82,7 @@ def user_for_token(store: Store, token_hash: str) -> UserRecord | None:
     )
     with store.engine.connect() as conn:
         row = conn.execute(q).first()
-    if row is None or not row.active:
-        return None
-    return UserRecord(
-        user_id=row.user_id,
-        name=row.name,
-        role=row.role,
-        password_hash=row.password_hash,
-        active=row.active,
-        failed_logins=row.failed_logins,
-        locked_until=_utc(row.locked_until) if row.locked_until else None,
-        created_at=_utc(row.created_at),
-    )
+    return _user(row) if row is not None and row.active else None
 
 
 def user_for_session(store: Store, session_hash: str) -> tuple[UserRecord, str] | None:
