@@ -32,8 +32,9 @@ def review_queue(request: Request, principal: Coder) -> Response:
     state = app_state(request)
     book = state.codebook()
     open_items = review_order(review_store.open_suggestions(state.store))
-    texts = {pid: p.text for pid, p in state.store.passages()}
-    case_of = {pid: p.case_id for pid, p in state.store.passages()}
+    passages = dict(state.store.passages())
+    texts = {pid: p.text for pid, p in passages.items()}
+    case_of = {pid: p.case_id for pid, p in passages.items()}
     items = [
         {
             "a": a,
