@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Exists, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from defectio.analysis.counts import latest_machine_run
@@ -56,7 +56,7 @@ def _latest_run_id(s: Session) -> int | None:
     return s.scalar(select(func.max(CodingRunRow.run_id)))
 
 
-def _person_decided() -> object:
+def _person_decided() -> Exists:
     person = aliased(AnnotationRow)
     return exists().where(
         and_(
@@ -76,7 +76,7 @@ def open_suggestions(store: Store) -> list[StoredAnnotation]:
         q = select(AnnotationRow).where(
             AnnotationRow.run_id == run,
             AnnotationRow.status == AnnotationStatus.SUGGESTED.value,
-            ~_person_decided(),  # type: ignore[operator]
+            ~_person_decided(),
         )
         return [_stored(r) for r in s.scalars(q)]
 

@@ -72,6 +72,17 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
+# Errors a route raises on purpose, by status; the most specific class first (a NotFoundError
+# is a StoreError, every one of them a DefectioError).
+ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (Forbidden, 403),
+    (InputError, 400),
+    (NotFoundError, 404),
+    (StoreError, 409),
+    (DefectioError, 400),
+)
+
+
 def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
@@ -84,25 +95,12 @@ def _handle_errors(app: FastAPI) -> None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
 
-    @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> Response:
-        return _error(request, 403, str(exc) or "your role may not do this")
+    async def as_error(request: Request, exc: Exception) -> Response:
+        status = next(code for kind, code in ERROR_STATUS if isinstance(exc, kind))
+        return _error(request, status, str(exc) or "your role may not do this")
 
-    @app.exception_handler(InputError)
-    async def bad_input(request: Request, exc: InputError) -> Response:
-        return _error(request, 400, str(exc))
-
-    @app.exception_handler(NotFoundError)
-    async def not_found(request: Request, exc: NotFoundError) -> Response:
-        return _error(request, 404, str(exc))
-
-    @app.exception_handler(StoreError)
-    async def store_error(request: Request, exc: StoreError) -> Response:
-        return _error(request, 409, str(exc))
-
-    @app.exception_handler(DefectioError)
-    async def other_error(request: Request, exc: DefectioError) -> Response:
-        return _error(request, 400, str(exc))
+    for kind, _status in ERROR_STATUS:
+        app.add_exception_handler(kind, as_error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -28,6 +28,7 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 )
+HEADER_NAMES = frozenset(name for name, _ in HEADERS)
 
 
 class SecurityHeaders:
@@ -43,9 +44,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in {h for h, _ in HEADERS}
+                    (k, v) for k, v in message.get("headers", []) if k.lower() not in HEADER_NAMES
                 ]
                 headers += HEADERS
                 if https:

@@ -4,7 +4,7 @@ from its options and the environment."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_BODY_ENV = "DEFECTIO_MAX_BODY"
 # How `defectio serve --workers N` hands its options to each worker process.
@@ -20,7 +20,7 @@ class WebSettings:
     # (``defectio train --from store``), else the default ensemble.
     coder: str | None = None
     # Requests with a larger body are refused with 413 before they are read.
-    max_body: int = int(os.environ.get(MAX_BODY_ENV, str(1 << 20)))
+    max_body: int = field(default_factory=lambda: int(os.environ.get(MAX_BODY_ENV, 1 << 20)))
     # Sign-in failures allowed per client address in the window before 429.
     signin_failures_per_ip: int = 20
     signin_window_s: int = 300
