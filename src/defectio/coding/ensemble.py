@@ -21,7 +21,8 @@ from defectio.codebook import Codebook
 from defectio.coding import saved
 from defectio.coding.base import CodeScore, Coding, Span
 from defectio.coding.calibrate import SEED, best_threshold, folds
-from defectio.coding.embedding import Embedder, embedder_status, load_embedder
+from defectio.coding.embedding import Embedder
+from defectio.coding.encoders import ENCODERS, encoder_status, load_encoder
 from defectio.coding.lexicon import LexiconCoder
 from defectio.coding.linear import LinearCoder, LinearConfig
 from defectio.coding.saved import logit, sigmoid
@@ -31,7 +32,9 @@ from defectio.ingest.lang import detect_languages
 
 log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
-N_FEATURES = 5
+#: A code's threshold is tuned on the real rows only when they hold this many positives.
+MIN_REAL_POSITIVES = 5
+BASE_FEATURES = 3  # lexicon p, linear logit, their product
 
 
 class EnsembleConfig(BaseModel):
@@ -42,7 +45,12 @@ class EnsembleConfig(BaseModel):
     C: float = Field(default=1.0, gt=0, description="regularisation of the per-code stacker")
     min_examples: int = Field(default=30, ge=1, description="fewer: fall back to the lexicon")
     primary_language: str = Field(default="en", description="the embedding model's language")
-    use_semantic: bool = Field(default=True, description="include the semantic member if installed")
+    use_semantic: bool = Field(default=True, description="include semantic members if installed")
+    encoders: tuple[str, ...] = Field(
+        default=("minilm", "use"),
+        description="sentence encoders, one semantic member each, in this order: "
+        + ", ".join(ENCODERS),
+    )
     linear: LinearConfig = Field(default_factory=LinearConfig)
     semantic: SemanticConfig = Field(default_factory=SemanticConfig)
 
@@ -55,25 +63,25 @@ class EnsembleCoder:
         self,
         codebook: Codebook,
         config: EnsembleConfig | None = None,
-        embedder: Embedder | None = None,
+        embedders: dict[str, Embedder | None] | None = None,
     ) -> None:
+        """``embedders`` overrides the installed encoder for a key (None: leave it out)."""
         self.codebook = codebook
         self.settings = config or EnsembleConfig()
         self.codes = codebook.code_ids
         self.lexicon = LexiconCoder(codebook)
         self.linear = LinearCoder(codebook, self.settings.linear)
-        if embedder is None and self.settings.use_semantic:
-            embedder = load_embedder()
-        self.semantic = (
-            SemanticCoder(codebook, self.settings.semantic, embedder) if embedder else None
-        )
-        self.notices: tuple[str, ...] = ()
-        if self.semantic is None:
-            self.notices = (
-                f"ensemble.v1 runs without its semantic member ({embedder_status()}); "
-                "lexicon and linear only",
-            )
-        self.stack_coef: FloatArray = np.zeros((len(self.codes), N_FEATURES))
+        given = embedders or {}
+        self.semantic: dict[str, SemanticCoder] = {}
+        notices = []
+        for key in self.settings.encoders if self.settings.use_semantic else ():
+            found = given[key] if key in given else load_encoder(key)
+            if found is None:
+                notices.append(f"{self.name}.{self.version} runs without {encoder_status(key)}")
+                continue
+            self.semantic[key] = SemanticCoder(codebook, self.settings.semantic, found)
+        self.notices: tuple[str, ...] = tuple(notices)
+        self.stack_coef: FloatArray = np.zeros((len(self.codes), self.n_features))
         self.stack_intercept: FloatArray = np.zeros(len(self.codes))
         self.thresholds: FloatArray = np.full(len(self.codes), 0.5)
         self.lexicon_only = True
@@ -87,12 +95,15 @@ class EnsembleCoder:
         }
 
     @property
+    def n_features(self) -> int:
+        return BASE_FEATURES + 2 * len(self.semantic)
+
+    @property
     def members(self) -> list[str]:
         names = ["lexicon.v1"]
         if not self.lexicon_only:
             names.append("linear.v1")
-            if self.semantic is not None:
-                names.append(f"semantic.v1[{self.semantic.embedder.name}]")
+            names += [f"semantic.v1[{m.embedder.name}]" for m in self.semantic.values()]
         return names
 
     def _langs(self, texts: Sequence[str], langs: Sequence[str | None] | None) -> list[str | None]:
@@ -103,19 +114,20 @@ class EnsembleCoder:
         return [g or d for g, d in zip(given, detected, strict=True)]
 
     def _features(
-        self, lex: FloatArray, lin: FloatArray, sem: FloatArray | None, primary: FloatArray
+        self, lex: FloatArray, lin: FloatArray, sem: list[FloatArray], primary: FloatArray
     ) -> NDArray[np.float64]:
-        """(n, codes, features): lexicon p, linear logit, semantic logit split by whether the
-        text is in the embedding model's language, and the lexicon-linear agreement."""
+        """(n, codes, features): lexicon p, linear logit, the lexicon-linear agreement, and
+        each semantic member's logit split by whether the text is in the primary language
+        (an encoder's weight differs between English and the other languages)."""
         n, k = lex.shape
-        x = np.zeros((n, k, N_FEATURES))
+        x = np.zeros((n, k, BASE_FEATURES + 2 * len(sem)))
         x[:, :, 0] = lex
         x[:, :, 1] = logit(lin)
-        if sem is not None:
-            s = logit(sem)
-            x[:, :, 2] = s * primary[:, None]
-            x[:, :, 3] = s * (1 - primary[:, None])
-        x[:, :, 4] = lex * logit(lin)
+        x[:, :, 2] = lex * logit(lin)
+        for m, probs in enumerate(sem):
+            s = logit(probs)
+            x[:, :, BASE_FEATURES + 2 * m] = s * primary[:, None]
+            x[:, :, BASE_FEATURES + 2 * m + 1] = s * (1 - primary[:, None])
         return x
 
     def _lexicon_p(self, texts: Sequence[str], langs: Sequence[str | None]) -> FloatArray:
@@ -127,7 +139,11 @@ class EnsembleCoder:
         texts: Sequence[str],
         labels: Sequence[Sequence[str]],
         langs: Sequence[str | None] | None = None,
+        real: Sequence[bool] | None = None,
     ) -> EnsembleCoder:
+        """Train on these examples. ``real`` marks the rows of real testimony: each code's
+        threshold is chosen on their out-of-fold probabilities (text written for training is
+        easier, so thresholds fitted on it run too high on real reports)."""
         texts = list(texts)
         if len(texts) < self.settings.min_examples:
             log.info("ensemble.v1: %d examples; the lexicon alone codes", len(texts))
@@ -139,8 +155,9 @@ class EnsembleCoder:
         primary = np.array([lang == self.settings.primary_language for lang in langs], dtype=float)
         lex = self._lexicon_p(texts, langs)
         lin = self.linear.out_of_fold(texts, y)
-        sem = self.semantic.out_of_fold(texts, y) if self.semantic is not None else None
+        sem = [m.out_of_fold(texts, y) for m in self.semantic.values()]
         x = self._features(lex, lin, sem, primary)
+        tuning = np.asarray(real if real is not None else [True] * len(texts), dtype=bool)
         for j in range(len(self.codes)):
             if y[:, j].sum() < 2:
                 self.stack_coef[j], self.stack_intercept[j] = 0.0, -30.0
@@ -151,12 +168,13 @@ class EnsembleCoder:
                     continue
                 model = self._stacker().fit(x[train, j], y[train, j])
                 oof[test] = model.predict_proba(x[test, j])[:, 1]
-            self.thresholds[j] = best_threshold(y[:, j], oof)
+            rows = tuning if y[tuning, j].sum() >= MIN_REAL_POSITIVES else slice(None)
+            self.thresholds[j] = best_threshold(y[rows, j], oof[rows])
             model = self._stacker().fit(x[:, j], y[:, j])
             self.stack_coef[j], self.stack_intercept[j] = model.coef_[0], model.intercept_[0]
         self.linear.fit(texts, [list(lab) for lab in labels], oof=lin)
-        if self.semantic is not None:
-            self.semantic.fit(texts, [list(lab) for lab in labels], oof=sem)
+        for member, oof_probs in zip(self.semantic.values(), sem, strict=True):
+            member.fit(texts, [list(lab) for lab in labels], oof=oof_probs)
         return self
 
     def _stacker(self) -> LogisticRegression:
@@ -175,7 +193,7 @@ class EnsembleCoder:
             return lex, langs
         primary = np.array([lang == self.settings.primary_language for lang in langs], dtype=float)
         lin = self.linear.predict_proba(texts)
-        sem = self.semantic.predict_proba(texts) if self.semantic is not None else None
+        sem = [m.predict_proba(texts) for m in self.semantic.values()]
         x = self._features(lex, lin, sem, primary)
         z = np.einsum("nkf,kf->nk", x, self.stack_coef) + self.stack_intercept
         return sigmoid(z), langs
@@ -219,7 +237,6 @@ class EnsembleCoder:
             "thresholds": self.thresholds,
         }
         coder_id = f"{self.name}.{self.version}"
-        semantic = self.semantic is not None
         saved.write(
             directory,
             coder_id,
@@ -227,31 +244,36 @@ class EnsembleCoder:
             self.codebook,
             arrays,
             lexicon_only=self.lexicon_only,
-            semantic=semantic,
+            encoders=list(self.semantic),
         )
         if not self.lexicon_only:
             self.linear.save(directory / "linear")
-            if self.semantic is not None:
-                self.semantic.save(directory / "semantic")
+            for key, member in self.semantic.items():
+                member.save(directory / f"semantic-{key}")
 
     @classmethod
     def load(cls, directory: Path) -> EnsembleCoder:
         got = saved.read(directory, f"{cls.name}.{cls.version}")
-        semantic = bool(got.meta["semantic"])
-        embedder = load_embedder() if semantic else None
-        if semantic and embedder is None:
-            raise CoderError(
-                f"{directory}: trained with the semantic member, which is unavailable here "
-                f"({embedder_status()}); retrain with `defectio train`"
-            )
+        keys = [str(k) for k in got.meta["encoders"]]
+        embedders: dict[str, Embedder | None] = {}
+        for key in keys:
+            embedders[key] = load_encoder(key)
+            if embedders[key] is None:
+                raise CoderError(
+                    f"{directory}: trained with {key} embeddings, which are unavailable here "
+                    f"({encoder_status(key)}); retrain with `defectio train`"
+                )
         config = EnsembleConfig.model_validate(got.meta["config"])
-        coder = cls(got.codebook, config.model_copy(update={"use_semantic": semantic}), embedder)
+        config = config.model_copy(update={"encoders": tuple(keys), "use_semantic": bool(keys)})
+        coder = cls(got.codebook, config, embedders)
         coder.lexicon_only = bool(got.meta["lexicon_only"])
         a = got.arrays
         coder.stack_coef, coder.stack_intercept = a["stack_coef"], a["stack_intercept"]
         coder.thresholds = a["thresholds"]
         if not coder.lexicon_only:
             coder.linear = LinearCoder.load(directory / "linear")
-            if semantic:
-                coder.semantic = SemanticCoder.load(directory / "semantic", embedder)
+            for key in keys:
+                coder.semantic[key] = SemanticCoder.load(
+                    directory / f"semantic-{key}", embedders[key]
+                )
         return coder

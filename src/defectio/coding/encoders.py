@@ -1,0 +1,31 @@
+"""The sentence encoders a semantic member can use, by short key: ``minilm`` (English,
+all-MiniLM-L6-v2) and ``use`` (multilingual, USE v3). Each is optional; a missing one is
+reported in one line and its member left out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from defectio.coding.embedding import Embedder, embedder_status, load_embedder
+from defectio.coding.embedding_use import load_use, use_status
+
+ENCODERS: dict[str, tuple[Callable[[], Embedder | None], Callable[[], str | None]]] = {
+    "minilm": (load_embedder, lambda: None if load_embedder_ok() else embedder_status()),
+    "use": (load_use, use_status),
+}
+
+
+def load_embedder_ok() -> bool:
+    return embedder_status().startswith("semantic coder on")
+
+
+def load_encoder(key: str) -> Embedder | None:
+    if key not in ENCODERS:
+        raise ValueError(f"unknown encoder {key!r}; known: {', '.join(ENCODERS)}")
+    return ENCODERS[key][0]()
+
+
+def encoder_status(key: str) -> str:
+    """One line: why the encoder is off, or that it is on."""
+    reason = ENCODERS[key][1]()
+    return reason if reason is not None else f"{key} embeddings on"
