@@ -8,22 +8,12 @@ import json
 import re
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from defectio.cli import app
 from defectio.codebook import Codebook, Family
 from defectio.interchange.draft import FamilyChoice
 from defectio.interchange.merge import merge_codebook
 from defectio.interchange.refi_codebook import CODEBOOK_NS, codebook_to_qdc, read_qdc
 from defectio.store.repo import Store
-
-runner = CliRunner()
-
-
-def _run(*args: str) -> str:
-    result = runner.invoke(app, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
+from tests.interchange._cli import app, run_cli, runner
 
 
 def _qdc(tmp_path: Path, codebook: Codebook, name: str = "book.qdc") -> Path:
@@ -46,7 +36,9 @@ def test_matching_codes_keep_their_coding_data_and_take_the_files_wording(
 ) -> None:
     gated = next(c for c in codebook.codes if c.counter_gate)
     kept = next(c for c in codebook.codes if c.indicators and c.examples and not c.counter_gate)
-    gone = next(c for c in codebook.codes if c.id not in {gated.id, kept.id} and c.family == Family.STANCE)
+    gone = next(
+        c for c in codebook.codes if c.id not in {gated.id, kept.id} and c.family == Family.STANCE
+    )
     text = codebook_to_qdc(codebook).decode("utf-8")
     text = text.replace(f'name="{kept.label}"', 'name="Renamed by the team"')
     text = text.replace(kept.definition, "A definition the team rewrote.")
@@ -56,7 +48,9 @@ def test_matching_codes_keep_their_coding_data_and_take_the_files_wording(
         '<Code guid="4FF58B12-6F6F-4B0C-8BE5-BBDC91F55294" name="Sheer boredom" isCodable="true">'
         "<Description>Nothing to do all day.</Description></Code>"
     )
-    text = text.replace('isCodable="false" color="#1F3A5F">', 'isCodable="false" color="#1F3A5F">' + new, 1)
+    text = text.replace(
+        'isCodable="false" color="#1F3A5F">', 'isCodable="false" color="#1F3A5F">' + new, 1
+    )
     path = tmp_path / "team.qdc"
     path.write_text(text, encoding="utf-8")
 
@@ -65,7 +59,10 @@ def test_matching_codes_keep_their_coding_data_and_take_the_files_wording(
     assert book.id == codebook.id and book.languages == codebook.languages
     assert book.ref != codebook.ref
     mine = book.by_id[kept.id]
-    assert (mine.label, mine.definition) == ("Renamed by the team", "A definition the team rewrote.")
+    assert (mine.label, mine.definition) == (
+        "Renamed by the team",
+        "A definition the team rewrote.",
+    )
     assert (mine.indicators, mine.examples, mine.exclusions) == (
         kept.indicators,
         kept.examples,
@@ -105,12 +102,12 @@ def test_import_of_our_own_qdc_keeps_the_coder_making_the_same_suggestions(
     tmp_path: Path, reference_path: Path
 ) -> None:
     db = f"sqlite:///{tmp_path / 'd.db'}"
-    _run("--db", db, "import", str(reference_path))
-    before = _run("--db", db, "code", "--coder", "lexicon.v1")
+    run_cli("--db", db, "import", str(reference_path))
+    before = run_cli("--db", db, "code", "--coder", "lexicon.v1")
     qdc = tmp_path / "p.qdc"
-    _run("--db", db, "export", "--format", "qdc", "--out", str(qdc))
-    out = _run("--db", db, "import", str(qdc))
-    after = _run("--db", db, "code", "--coder", "lexicon.v1")
+    run_cli("--db", db, "export", "--format", "qdc", "--out", str(qdc))
+    out = run_cli("--db", db, "import", str(qdc))
+    after = run_cli("--db", db, "code", "--coder", "lexicon.v1")
     n = re.search(r"(\d+) suggestions", before)
     assert n is not None and int(n.group(1)) > 0
     assert re.search(r"(\d+) suggestions", after).group(1) == n.group(1)  # type: ignore[union-attr]
@@ -122,7 +119,7 @@ def test_import_summary_says_kept_added_dropped_and_warns_once_about_unsuggestab
     tmp_path: Path, codebook: Codebook
 ) -> None:
     db = f"sqlite:///{tmp_path / 'd.db'}"
-    _run("--db", db, "init")
+    run_cli("--db", db, "init")
     path = tmp_path / "team.csv"
     keep = codebook.codes[0]
     path.write_text(
@@ -157,24 +154,26 @@ def test_a_flat_codebook_without_family_is_refused_and_the_store_is_unchanged(
     tmp_path: Path, reference_path: Path
 ) -> None:
     db = f"sqlite:///{tmp_path / 'd.db'}"
-    _run("--db", db, "init")
+    run_cli("--db", db, "init")
     path = tmp_path / "flat.csv"
     path.write_text("tag,description\nSheer boredom,Nothing to do.\n", encoding="utf-8")
     result = runner.invoke(app, ["--db", db, "import", str(reference_path), str(path)])
     assert result.exit_code == 1
     assert "code 'Sheer boredom' has no family" in result.output
-    stats = json.loads(_run("--db", db, "stats", "--json"))
+    stats = json.loads(run_cli("--db", db, "stats", "--json"))
     assert stats["cases"] == 0 and stats["codebook"].startswith("icsr2015@")
 
 
 def test_a_mapping_file_gives_families_by_code_name(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'd.db'}"
-    _run("--db", db, "init")
+    run_cli("--db", db, "init")
     path = tmp_path / "flat.csv"
-    path.write_text("tag,description\nSheer boredom,Nothing to do.\nPaid well,Money.\n", encoding="utf-8")
+    path.write_text(
+        "tag,description\nSheer boredom,Nothing to do.\nPaid well,Money.\n", encoding="utf-8"
+    )
     mapping = tmp_path / "families.yaml"
     mapping.write_text("exit: [Sheer boredom]\nPaid well: join\n", encoding="utf-8")
-    _run("--db", db, "import", str(path), "--family-map", str(mapping))
+    run_cli("--db", db, "import", str(path), "--family-map", str(mapping))
     store = Store(db)
     try:
         book = store.codebook()

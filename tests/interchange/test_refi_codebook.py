@@ -41,13 +41,14 @@ def test_a_qdc_reads_back_with_ids_families_definitions_and_counter_map(
     assert counter == {j: list(a) for j, a in codebook.counter_map.items()}
 
 
-def test_set_members_are_read_as_guid_or_as_target_guid(
-    tmp_path: Path, codebook: Codebook
-) -> None:
+def test_set_members_are_read_as_guid_or_as_target_guid(tmp_path: Path, codebook: Codebook) -> None:
     """The Codebook schema says ``guid`` (ATLAS.ti writes it, requal reads it); the Project
     schema says ``targetGUID``, and older files carry it in codebooks too."""
     qdc = codebook_to_qdc(codebook)
-    spelled = {"guid": qdc, "targetGUID": qdc.replace(b"<MemberCode guid=", b"<MemberCode targetGUID=")}
+    spelled = {
+        "guid": qdc,
+        "targetGUID": qdc.replace(b"<MemberCode guid=", b"<MemberCode targetGUID="),
+    }
     for attr, data in spelled.items():
         path = tmp_path / f"{attr}.qdc"
         path.write_bytes(data)
@@ -77,7 +78,7 @@ def test_a_flat_codebook_needs_a_family_and_gets_it_from_family_or_a_mapping(
         ("Boredom", None, ()),
         ("Fear", None, ("Hardship",)),
     ]
-    with pytest.raises(CodebookError, match="code 'Boredom' has no family.*--family"):
+    with pytest.raises(CodebookError, match=r"code 'Boredom' has no family.*--family"):
         merge_codebook(codebook, draft, FamilyChoice())
     book, _, summary = merge_codebook(codebook, draft, FamilyChoice(default=Family.EXIT))
     assert [(c.id, c.family, c.definition) for c in book.codes] == [
