@@ -71,7 +71,7 @@ def read_codebook_csv(path: Path) -> Draft:
         c: header.index(c) for c in ("description", "family", "id") if c in header
     }
     name_col = header.index(names[0])
-    draft = Draft(origin=path.name, raw=raw)
+    draft = Draft(origin=path.name)
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue

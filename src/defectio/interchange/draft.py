@@ -45,7 +45,6 @@ class Draft:
     """A codebook read from a file, before it is merged with the store's codebook."""
 
     origin: str
-    raw: bytes
     codes: list[DraftCode] = field(default_factory=list)
     families: dict[Family, str] = field(default_factory=dict)
     counter_map: dict[str, list[DraftCode]] = field(default_factory=dict)

@@ -114,7 +114,7 @@ def merge_codebook(
             kept_rows[old.id] = row
             final_id[i] = old.id
             continue
-        code_id = _unique(code.code_id or slug(code.name), used)
+        code_id = _unique(slug(code.code_id or code.name), used)
         used.add(code_id)
         final_id[i] = code_id
         if not code.definition:

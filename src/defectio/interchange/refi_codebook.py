@@ -127,7 +127,7 @@ def read_qdc(path: Path) -> Draft:
         raise CodebookError(f"{path}: not a REFI-QDA codebook: {exc}") from None
     if _local(root) != "CodeBook" or not _children(root, "Codes"):
         raise CodebookError(f"{path}: expected <CodeBook> with <Codes> (REFI-QDA codebook 1.0)")
-    draft = Draft(origin=path.name, raw=raw)
+    draft = Draft(origin=path.name)
     by_guid: dict[str, DraftCode] = {}
 
     def walk(element: etree._Element, family: Family | None, parents: tuple[str, ...]) -> None:
