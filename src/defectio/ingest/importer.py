@@ -15,10 +15,12 @@ from types import ModuleType
 
 from defectio.codebook import Codebook
 from defectio.errors import InputError
-from defectio.export.codebook_import import is_codebook_file, set_codebook_from_qdc
 from defectio.ingest import csvfile, docxfile, htmlfile, jsonl, pdffile, textfile
 from defectio.ingest.lang import detect_languages
 from defectio.ingest.records import Record
+from defectio.interchange.codebook_import import import_codebook, is_codebook_file
+from defectio.interchange.draft import FamilyChoice
+from defectio.interchange.merge import MergeSummary
 from defectio.model import Annotation, AnnotationStatus, CoderKind, Passage
 from defectio.store.repo import Change, Store, UnitOfWork
 
@@ -52,12 +54,16 @@ class ImportReport:
         }
     )
     files: list[str] = field(default_factory=list)
+    codebooks: list[MergeSummary] = field(default_factory=list)
 
     def note(self, kind: str, change: Change) -> None:
         self.counts[kind][change] += 1
 
     def as_dict(self) -> dict[str, object]:
-        return {"files": self.files, **self.counts}
+        out: dict[str, object] = {"files": self.files, **self.counts}
+        if self.codebooks:
+            out["codebooks"] = [c.as_dict() for c in self.codebooks]
+        return out
 
 
 def _fields_digest(record: Record) -> str:
@@ -157,13 +163,18 @@ def import_paths(
     *,
     progress: Progress | None = None,
     actor: str | None = None,
+    families: FamilyChoice | None = None,
 ) -> ImportReport:
-    """Import every file in one transaction; ``progress`` receives bytes read as it goes."""
+    """Import every file in one transaction; ``progress`` receives bytes read as it goes.
+
+    Codebook files (.qdc, codebook CSV) go first, each merged into the store's codebook;
+    ``families`` gives families to codes such a file leaves without one."""
     codebook = store.codebook()
     report = ImportReport()
     with store.unit_of_work(actor) as uow:
-        for path in [p for p in paths if is_codebook_file(p)]:  # REFI-QDA codebooks go first
-            codebook = set_codebook_from_qdc(uow, path)
+        for path in [p for p in paths if is_codebook_file(p)]:
+            codebook, merged = import_codebook(uow, path, codebook, families or FamilyChoice())
+            report.codebooks.append(merged)
         importer = _Importer(uow, codebook, report)
         for path in paths:
             report.files.append(str(path))

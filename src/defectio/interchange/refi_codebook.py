@@ -1,25 +1,23 @@
 """REFI-QDA codebooks: the codebook as REFI ``Code`` elements (families as uncodable parent
-codes), written as a .qdc file or inside a project, and a .qdc read back as a codebook.
+codes), written as a .qdc file or inside a project, and a .qdc read back as a draft.
 
 A code's REFI ``Description`` holds its definition and a last line ``defectio id: ID``, so a
-codebook survives the round trip with its ids; a .qdc from another tool gets ids made from its
-code names, and its top-level codes must be named after the families (exit, join, stance).
+codebook survives the round trip with its ids. The counter map travels as ``Set``s named
+``counter_map:JOIN`` whose members are the exit codes that answer it: a member is ``guid`` in
+the Codebook schema and ``targetGUID`` in the Project schema; both are read.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 import uuid
 from pathlib import Path
-from typing import Any
 
-import yaml
 from lxml import etree
 
 from defectio import __version__
-from defectio.codebook import Codebook, Family, parse_codebook
+from defectio.codebook import Codebook, Family
 from defectio.errors import CodebookError
+from defectio.interchange.draft import Draft, DraftCode, family_of_name
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -27,7 +25,8 @@ GUID_ROOT = uuid.uuid5(uuid.NAMESPACE_URL, "defectio")
 ID_MARK = "defectio id:"
 COUNTER_SET = "counter_map:"
 FAMILY_COLOURS = {Family.EXIT: "#1F3A5F", Family.JOIN: "#B5651D", Family.STANCE: "#4F7F4F"}
-_SLUG = re.compile(r"[^a-z0-9]+")
+# What a set member's GUID attribute is called in each schema.
+MEMBER_ATTR = {CODEBOOK_NS: "guid", PROJECT_NS: "targetGUID"}
 
 
 def guid(*parts: str) -> str:
@@ -80,12 +79,14 @@ def counter_sets(book: Codebook, ns: str) -> etree._Element | None:
             sets, f"{{{ns}}}Set", guid=guid("set", book.id, join), name=COUNTER_SET + join
         )
         for answer in answers:
-            etree.SubElement(item, f"{{{ns}}}MemberCode", targetGUID=code_guid(book, answer))
+            etree.SubElement(
+                item, f"{{{ns}}}MemberCode", {MEMBER_ATTR[ns]: code_guid(book, answer)}
+            )
     return sets
 
 
 def codebook_to_qdc(book: Codebook) -> bytes:
-    """A standalone REFI-QDA codebook (.qdc)."""
+    """A standalone REFI-QDA codebook (.qdc), valid against the Codebook schema."""
     root = etree.Element(
         f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin=f"defectio {__version__}"
     )
@@ -94,11 +95,6 @@ def codebook_to_qdc(book: Codebook) -> bytes:
     if sets is not None:
         root.append(sets)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))
-
-
-def _slug(name: str) -> str:
-    slug = _SLUG.sub("_", name.lower()).strip("_")
-    return slug if slug[:1].isalpha() else f"c_{slug}"
 
 
 def _local(element: etree._Element) -> str:
@@ -120,8 +116,9 @@ def _description(element: etree._Element) -> tuple[str, str | None]:
     return "\n".join(lines).strip(), code_id
 
 
-def read_qdc(path: Path) -> tuple[Codebook, str]:
-    """A REFI-QDA .qdc file as a validated codebook, and the codebook YAML the store keeps."""
+def read_qdc(path: Path) -> Draft:
+    """A REFI-QDA .qdc file as a draft codebook: every codable code with the family its
+    top-level parent names (if any), the names of its parents, and the counter sets."""
     raw = path.read_bytes()
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
@@ -130,57 +127,43 @@ def read_qdc(path: Path) -> tuple[Codebook, str]:
         raise CodebookError(f"{path}: not a REFI-QDA codebook: {exc}") from None
     if _local(root) != "CodeBook" or not _children(root, "Codes"):
         raise CodebookError(f"{path}: expected <CodeBook> with <Codes> (REFI-QDA codebook 1.0)")
-    families: dict[str, str] = {}
-    codes: list[dict[str, Any]] = []
-    by_guid: dict[str, str] = {}
+    draft = Draft(origin=path.name)
+    by_guid: dict[str, DraftCode] = {}
+
+    def walk(element: etree._Element, family: Family | None, parents: tuple[str, ...]) -> None:
+        name = element.get("name", "").strip()
+        text, code_id = _description(element)
+        top_family = family_of_name(name) if not parents else None
+        if top_family is not None and element.get("isCodable") != "true":
+            if text:
+                draft.families[top_family] = text
+            family = top_family
+        elif element.get("isCodable", "true") != "false":
+            if not name and not code_id:
+                raise CodebookError(f"{path}: a <Code> (guid {element.get('guid')}) has no name")
+            code = DraftCode(
+                name=name or str(code_id),
+                definition=text or None,
+                code_id=code_id,
+                family=family,
+                parents=parents,
+            )
+            draft.codes.append(code)
+            by_guid[element.get("guid", "").upper().strip("{}")] = code
+        for child in _children(element, "Code"):
+            walk(child, family, (*parents, name))
+
     for top in _children(_children(root, "Codes")[0], "Code"):
-        name = top.get("name", "")
-        try:
-            family = Family(_slug(name))
-        except ValueError:
-            raise CodebookError(
-                f"{path}: top-level code '{name}' is not a family; put each code under a "
-                f"top-level code named {', '.join(f.value for f in Family)}"
-            ) from None
-        text, _ = _description(top)
-        if text:
-            families[family.value] = text
-        for element in top.iter():
-            if element is top or not isinstance(element.tag, str) or _local(element) != "Code":
-                continue
-            codes.append(_code(element, family, path))
-            by_guid[element.get("guid", "").upper()] = codes[-1]["id"]
-    counter: dict[str, list[str]] = {}
+        walk(top, None, ())
     for sets in _children(root, "Sets"):
         for item in _children(sets, "Set"):
             name = item.get("name", "")
-            if name.startswith(COUNTER_SET):
-                members = [m.get("targetGUID", "").upper() for m in _children(item, "MemberCode")]
-                counter[name[len(COUNTER_SET) :]] = [by_guid[m] for m in members if m in by_guid]
-    stem = path.stem
-    data = {
-        "id": _slug(stem),
-        "name": stem,
-        "version": "qdc-" + hashlib.sha256(raw).hexdigest()[:10],
-        "description": f"Read from the REFI-QDA codebook {path.name}.",
-        "families": families,
-        "codes": codes,
-        "counter_map": counter,
-    }
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    return parse_codebook(text, str(path)), text
-
-
-def _code(element: etree._Element, family: Family, path: Path) -> dict[str, Any]:
-    name = element.get("name", "").strip()
-    definition, code_id = _description(element)
-    if not definition:
-        raise CodebookError(
-            f"{path}: code '{name}' has no Description; it becomes the code's definition"
-        )
-    return {
-        "id": code_id or _slug(name),
-        "family": family.value,
-        "label": name or code_id,
-        "definition": definition,
-    }
+            if not name.startswith(COUNTER_SET):
+                continue
+            members = []
+            for member in _children(item, "MemberCode"):
+                ref = (member.get("guid") or member.get("targetGUID") or "").upper().strip("{}")
+                if ref in by_guid:
+                    members.append(by_guid[ref])
+            draft.counter_map[name[len(COUNTER_SET) :]] = members
+    return draft
