@@ -156,6 +156,12 @@ def test_content_security_policy_holds(watched: Watched, shots: Shots) -> None:
     assert "claim=" in page.url
     assert page.locator("ol.answers li").count() > 0
     shots(page, "counter")
+    page.fill("input[name=claim]", "Remember to water the plants on Tuesday.")  # no pull in it
+    with loads(page):
+        page.click("form[action='/counter'] button[type=submit]")
+    assert page.locator("p.fallback").inner_text().startswith("No join narrative was read")
+    assert page.locator("ol.answers li blockquote").count() == 5
+    shots(page, "counter-fallback")
 
     assert watched.errors == []
     assert watched.csp_refusals() == []

@@ -22,7 +22,7 @@ def test_json_is_exactly_one_object_on_stdout(reference: CounterIndex) -> None:
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1
     pack = json.loads(lines[0])
-    assert set(pack) == {"claim", "join", "answers", "themes"}
+    assert set(pack) == {"claim", "join", "fallback", "answers", "themes"}
     assert pack["claim"] == CLAIM and len(pack["answers"]) == 3
     assert pack["join"][0]["code"] == "religious_duty"
 

@@ -12,8 +12,8 @@ ANSWER_KEYS = {"passage_id", "case_id", "alias", "text", "codes", "why", "source
 def test_the_json_has_exactly_the_documented_shape(reference: CounterIndex) -> None:
     pack = answer(reference, "Come to the caliphate: hijra is a duty on every Muslim.")
     data = pack.as_json()
-    assert set(data) == {"claim", "join", "answers", "themes"}
-    assert data["claim"] == pack.claim
+    assert set(data) == {"claim", "join", "fallback", "answers", "themes"}
+    assert data["claim"] == pack.claim and data["fallback"] is False
     assert data["join"] and all(set(j) == {"code", "p"} for j in data["join"])
     assert data["answers"] and all(set(a) == ANSWER_KEYS for a in data["answers"])
     for a in data["answers"]:

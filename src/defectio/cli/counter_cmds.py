@@ -69,8 +69,8 @@ def counter_index(db: str | None) -> Iterator[CounterIndex]:
 
 def _print_pack(pack: MessagePack) -> None:
     console.print(f"[bold]claim[/] {escape(pack.claim)}  [dim]({pack.lang or 'language?'})[/]")
-    if not pack.join:
-        console.print("no join narrative found in the claim")
+    if pack.fallback:
+        console.print(f"[yellow]{escape(pack.fallback_note)}[/]", soft_wrap=True)
     for j in pack.join:
         how = "" if j.decided else f" [yellow](inferred{' via ' + j.via if j.via else ''})[/]"
         ev = f'  evidence: "{escape(" … ".join(j.evidence))}"' if j.evidence else ""
@@ -108,7 +108,8 @@ def counter(
 ) -> None:
     """Answer a recruiting claim with the testimony that contradicts it: the join narratives
     it carries, passages from several cases that answer them (with why, from the codebook)
-    and a theme line per answering narrative."""
+    and a theme line per answering narrative. When no join narrative is read, the most
+    relevant testimony across the exit narratives answers, and the pack says so ("fallback")."""
     with counter_index(db) as index:
         pack = answer(index, claim, audience=audience, n=n, include_unrenounced=include_unrenounced)
     notify(pack.notices)

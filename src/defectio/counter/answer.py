@@ -23,6 +23,8 @@ from defectio.errors import DefectioError
 from defectio.model import Corpus
 
 AudienceSpec = Audience | Mapping[str, str | None] | str | None
+# In the fallback every exit code answers with at least this weight (see answering_codes).
+FALLBACK_FLOOR = 0.5
 _LOCK = threading.Lock()
 _INDEXES: dict[tuple[str, ...], CounterIndex] = {}
 _CODERS: dict[tuple[str, str], Coder] = {}
@@ -108,14 +110,19 @@ def answer(
     who = parse_audience(audience)
     with one_blas_thread():
         reading = read_claim(index, claim)
-        query = dense(index.relevance.encode([claim]))[0] if reading.answers else None
+        query = dense(index.relevance.encode([claim]))[0]
     if who.lang is None and reading.lang is not None:
         who = who.model_copy(update={"lang": reading.lang})
     book = index.codebook
-    answers = reading.answers
     notices = list(index.notices) + list(reading.notices)
+    answers, fallback = answering_codes(book, reading)
+    if fallback and reading.joins:
+        notices.append(
+            f"the counter map of {book.ref} gives no exit narrative for "
+            + ", ".join(j.code for j in reading.joins)
+        )
     picked = []
-    if answers and query is not None:
+    if answers:
         picked = rank(
             index,
             query,
@@ -126,16 +133,8 @@ def answer(
             include_unrenounced=include_unrenounced,
             weights=weights,
         )
-    elif reading.joins:
-        notices.append(
-            f"the counter map of {book.ref} gives no exit narrative for "
-            + ", ".join(j.code for j in reading.joins)
-        )
-    else:
-        notices.append("no join narrative found in the claim; nothing to answer")
     if include_unrenounced and any(index.items[r.item].gated_by for r in picked):
         notices.append("answers from cases that still back the cause are flagged UNRENOUNCED")
-    exit_ids = [c for c in book.code_ids if c in answers]
     out = []
     for r in picked:
         item = index.items[r.item]
@@ -155,7 +154,10 @@ def answer(
                 unrenounced=item.gated_by,
             )
         )
-    order = sorted(exit_ids, key=lambda c: -answers[c])
+    if fallback:  # every exit code answered: a theme for each one the answers drew on
+        order = list(dict.fromkeys(r.code for r in picked))
+    else:
+        order = sorted((c for c in book.code_ids if c in answers), key=lambda c: -answers[c])
     return MessagePack(
         claim=claim,
         lang=reading.lang,
@@ -173,7 +175,24 @@ def answer(
         answers=tuple(out),
         themes=themes_for(book, order),
         notices=tuple(dict.fromkeys(notices)),
+        fallback=fallback,
     )
+
+
+def answering_codes(book: Codebook, reading: ClaimReading) -> tuple[dict[str, float], bool]:
+    """Exit code -> weight for the testimony that may answer, and whether that is the fallback.
+
+    The counter map chooses them from the join narratives read. When it gives none (as a rule
+    because no join narrative was read) a counter-message is still owed: every exit narrative
+    of the codebook may answer, those the claim itself speaks to weighing more (from
+    FALLBACK_FLOOR for none to 1 for the claim's likeliest exit code), and relevance to what
+    the claim says decides among the passages."""
+    if reading.answers:
+        return dict(reading.answers), False
+    exits = [c.id for c in book.family(Family.EXIT)]
+    top = max((reading.exit_p.get(c, 0.0) for c in exits), default=0.0)
+    share = {c: reading.exit_p.get(c, 0.0) / top if top > 0 else 0.0 for c in exits}
+    return {c: FALLBACK_FLOOR + (1 - FALLBACK_FLOOR) * share[c] for c in exits}, True
 
 
 def exit_codes_of(

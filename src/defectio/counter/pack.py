@@ -54,12 +54,28 @@ class MessagePack(_Frozen):
     answers: tuple[Answer, ...] = ()
     themes: tuple[Theme, ...] = ()
     notices: tuple[str, ...] = ()
+    # True when the counter map gave nothing to answer with (no join narrative read, as a rule)
+    # and the answers are the most relevant testimony across every exit narrative.
+    fallback: bool = False
+
+    @property
+    def fallback_note(self) -> str:
+        """What the page and the CLI say of a fallback answer ("" when it is none)."""
+        if not self.fallback:
+            return ""
+        why = (
+            "The counter map gives no exit narrative for the join narratives read"
+            if self.join
+            else "No join narrative was read in the claim"
+        )
+        return f"{why}: the answers are the most relevant testimony across the exit narratives."
 
     def as_json(self) -> dict[str, Any]:
         """The documented JSON shape, and nothing else."""
         return {
             "claim": self.claim,
             "join": [{"code": j.code, "p": round(j.p, 4)} for j in self.join],
+            "fallback": self.fallback,
             "answers": [
                 {
                     "passage_id": a.passage_id,

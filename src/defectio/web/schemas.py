@@ -134,6 +134,42 @@ class CounterIn(_In):
     include_unrenounced: bool = False
 
 
+class JoinOut(BaseModel):
+    code: str
+    p: float
+
+
+class CounterAnswerOut(BaseModel):
+    passage_id: str
+    case_id: str
+    alias: str
+    text: str
+    codes: list[str]
+    why: str
+    source_url: str
+    score: float
+
+
+class ThemeOut(BaseModel):
+    code: str
+    label: str
+    theme: str
+
+
+class CounterOut(BaseModel):
+    """What `defectio counter CLAIM --json` prints."""
+
+    claim: str
+    join: list[JoinOut]
+    fallback: bool = Field(
+        description="True when no join narrative was read in the claim (or the counter map "
+        "gives no exit narrative for those read): the answers are then the most relevant "
+        "testimony across the exit narratives"
+    )
+    answers: list[CounterAnswerOut]
+    themes: list[ThemeOut]
+
+
 class Page(BaseModel):
     total: int
     limit: int

@@ -28,6 +28,7 @@ from defectio.web.schemas import (
     CodeOut,
     CodeScoreOut,
     CounterIn,
+    CounterOut,
     DecisionIn,
     ErrorOut,
     MeOut,
@@ -250,7 +251,7 @@ def stats(request: Request, principal: Viewer) -> dict[str, Any]:
     return stats_summary(state.store.corpus(), state.codebook())
 
 
-@router.post("/counter", tags=["counter"])
+@router.post("/counter", response_model=CounterOut, tags=["counter"])
 def counter(request: Request, principal: Viewer, body: CounterIn) -> dict[str, Any]:
     """What `defectio counter CLAIM --json` prints, answered from this store's testimony."""
     index = app_state(request).counter_index()
