@@ -140,10 +140,12 @@ class EnsembleCoder:
         labels: Sequence[Sequence[str]],
         langs: Sequence[str | None] | None = None,
         real: Sequence[bool] | None = None,
+        weights: Sequence[float] | None = None,
     ) -> EnsembleCoder:
         """Train on these examples. ``real`` marks the rows of real testimony: each code's
         threshold is chosen on their out-of-fold probabilities (text written for training is
-        easier, so thresholds fitted on it run too high on real reports)."""
+        easier, so thresholds fitted on it run too high on real reports). ``weights`` weigh
+        rows in every member and the stacker (a team's reviewed passages above the rest)."""
         texts = list(texts)
         if len(texts) < self.settings.min_examples:
             log.info("ensemble.v1: %d examples; the lexicon alone codes", len(texts))
@@ -154,8 +156,9 @@ class EnsembleCoder:
         y = np.array([[int(c in set(lab)) for c in self.codes] for lab in labels], dtype=int)
         primary = np.array([lang == self.settings.primary_language for lang in langs], dtype=float)
         lex = self._lexicon_p(texts, langs)
-        lin = self.linear.out_of_fold(texts, y)
-        sem = [m.out_of_fold(texts, y) for m in self.semantic.values()]
+        w = None if weights is None else np.asarray(weights, dtype=float)
+        lin = self.linear.out_of_fold(texts, y, w)
+        sem = [m.out_of_fold(texts, y, w) for m in self.semantic.values()]
         x = self._features(lex, lin, sem, primary)
         tuning = np.asarray(real if real is not None else [True] * len(texts), dtype=bool)
         for j in range(len(self.codes)):
@@ -166,15 +169,17 @@ class EnsembleCoder:
             for train, test in folds(len(texts)):
                 if y[train, j].sum() == 0:
                     continue
-                model = self._stacker().fit(x[train, j], y[train, j])
+                model = self._stacker().fit(
+                    x[train, j], y[train, j], None if w is None else w[train]
+                )
                 oof[test] = model.predict_proba(x[test, j])[:, 1]
             rows = tuning if y[tuning, j].sum() >= MIN_REAL_POSITIVES else slice(None)
             self.thresholds[j] = best_threshold(y[rows, j], oof[rows])
-            model = self._stacker().fit(x[:, j], y[:, j])
+            model = self._stacker().fit(x[:, j], y[:, j], w)
             self.stack_coef[j], self.stack_intercept[j] = model.coef_[0], model.intercept_[0]
-        self.linear.fit(texts, [list(lab) for lab in labels], oof=lin)
+        self.linear.fit(texts, [list(lab) for lab in labels], oof=lin, weights=w)
         for member, oof_probs in zip(self.semantic.values(), sem, strict=True):
-            member.fit(texts, [list(lab) for lab in labels], oof=oof_probs)
+            member.fit(texts, [list(lab) for lab in labels], oof=oof_probs, weights=w)
         return self
 
     def _stacker(self) -> LogisticRegression:

@@ -61,7 +61,9 @@ class LinearCoder:
     def fitted(self) -> bool:
         return bool(self.coef.shape[1] > 0)
 
-    def _train(self, x: Any, y: NDArray[np.int_]) -> tuple[NDArray[np.float32], FloatArray]:
+    def _train(
+        self, x: Any, y: NDArray[np.int_], weights: FloatArray | None = None
+    ) -> tuple[NDArray[np.float32], FloatArray]:
         coef = np.zeros((y.shape[1], x.shape[1]), dtype=np.float32)
         intercept = np.full(y.shape[1], -30.0)
         for j in range(y.shape[1]):
@@ -76,7 +78,7 @@ class LinearCoder:
                 max_iter=2000,
                 random_state=SEED,
             )
-            model.fit(x, y[:, j])
+            model.fit(x, y[:, j], sample_weight=weights)
             coef[j] = model.coef_[0]
             intercept[j] = model.intercept_[0]
         return coef, intercept
@@ -86,6 +88,7 @@ class LinearCoder:
         texts: Sequence[str],
         labels: Sequence[Sequence[str]],
         oof: FloatArray | None = None,
+        weights: FloatArray | None = None,
     ) -> LinearCoder:
         """Train on all examples; thresholds come from out-of-fold probabilities (computed
         here unless the caller already has them)."""
@@ -94,21 +97,27 @@ class LinearCoder:
         y = np.array([[int(c in set(lab)) for c in self.codes] for lab in labels], dtype=int)
         self.active = y.sum(axis=0) >= self.settings.min_positives
         if oof is None:
-            oof = self.out_of_fold(texts, y)
+            oof = self.out_of_fold(texts, y, weights)
         self.thresholds = np.array(
             [best_threshold(y[:, j], oof[:, j]) for j in range(len(self.codes))]
         )
         self.features.fit(texts)
-        self.coef, self.intercept = self._train(self.features.transform(texts), y)
+        self.coef, self.intercept = self._train(self.features.transform(texts), y, weights)
         return self
 
-    def out_of_fold(self, texts: Sequence[str], y: NDArray[np.int_]) -> FloatArray:
+    def out_of_fold(
+        self, texts: Sequence[str], y: NDArray[np.int_], weights: FloatArray | None = None
+    ) -> FloatArray:
         """Probabilities for each training text from a model that did not see it."""
         oof = np.zeros(y.shape, dtype=float)
         for train, test in folds(len(texts), self.settings.cv_folds):
             feats = HashedTfidf(self.features.n_word, self.features.n_char)
             feats.fit([texts[i] for i in train])
-            coef, intercept = self._train(feats.transform([texts[i] for i in train]), y[train])
+            coef, intercept = self._train(
+                feats.transform([texts[i] for i in train]),
+                y[train],
+                None if weights is None else weights[train],
+            )
             x_test = feats.transform([texts[i] for i in test])
             oof[test] = sigmoid(np.asarray(x_test @ coef.T) + intercept)
         return oof

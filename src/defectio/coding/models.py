@@ -20,7 +20,7 @@ from pathlib import Path
 from defectio import __version__
 from defectio.codebook import Codebook
 from defectio.coding.base import Coder
-from defectio.coding.embedding import load_embedder
+from defectio.coding.encoders import ENCODERS, encoder_status
 from defectio.coding.ensemble import EnsembleCoder
 from defectio.coding.linear import LinearCoder
 from defectio.coding.semantic import SemanticCoder
@@ -29,7 +29,7 @@ from defectio.errors import CoderError
 
 log = logging.getLogger(__name__)
 CACHE_ENV = "DEFECTIO_CACHE"
-MODEL_FORMAT = 3  # bump when features or saved arrays change, so cached models retrain
+MODEL_FORMAT = 4  # bump when features or saved arrays change, so cached models retrain
 TRAINED: dict[str, type[LinearCoder] | type[SemanticCoder] | type[EnsembleCoder]] = {
     "linear.v1": LinearCoder,
     "semantic.v1": SemanticCoder,
@@ -47,13 +47,15 @@ def cache_root() -> Path:
 
 def training_key(name: str, codebook: Codebook, examples: Sequence[Example]) -> str:
     h = hashlib.sha256()
-    embedder = load_embedder() if name in ("semantic.v1", "ensemble.v1") else None
-    h.update(
-        json.dumps([name, __version__, MODEL_FORMAT, embedder.name if embedder else None]).encode()
+    encoders = (
+        {key: encoder_status(key) for key in ENCODERS}
+        if name in ("semantic.v1", "ensemble.v1")
+        else None
     )
+    h.update(json.dumps([name, __version__, MODEL_FORMAT, encoders]).encode())
     h.update(codebook.model_dump_json().encode())
     for ex in examples:
-        h.update(json.dumps([ex.text, sorted(ex.labels), ex.lang]).encode())
+        h.update(json.dumps([ex.text, sorted(ex.labels), ex.lang, ex.real, ex.weight]).encode())
     return h.hexdigest()[:16]
 
 
@@ -64,7 +66,13 @@ def train(name: str, codebook: Codebook, examples: Sequence[Example]) -> Coder:
     texts = [e.text for e in examples]
     labels = [list(e.labels) for e in examples]
     if name == "ensemble.v1":
-        return EnsembleCoder(codebook).fit(texts, labels, [e.lang for e in examples])
+        return EnsembleCoder(codebook).fit(
+            texts,
+            labels,
+            [e.lang for e in examples],
+            real=[e.real for e in examples],
+            weights=[e.weight for e in examples],
+        )
     if not examples:
         raise CoderError(f"{name} needs training examples; codebook {codebook.ref} has none")
     return cls(codebook).fit(texts, labels)

@@ -111,7 +111,7 @@ class SemanticCoder:
         return sigmoid(s.zero_shot_scale * (sims - s.zero_shot_offset))
 
     def _train(
-        self, x: FloatArray, y: NDArray[np.int_]
+        self, x: FloatArray, y: NDArray[np.int_], weights: FloatArray | None = None
     ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
         coef = np.zeros((y.shape[1], x.shape[1]))
         intercept = np.zeros(y.shape[1])
@@ -123,7 +123,7 @@ class SemanticCoder:
             model = LogisticRegression(
                 C=self.settings.C, class_weight="balanced", max_iter=2000, random_state=SEED
             )
-            model.fit(x, y[:, j])
+            model.fit(x, y[:, j], sample_weight=weights)
             coef[j], intercept[j], trained[j] = model.coef_[0], model.intercept_[0], True
         return coef, intercept, trained
 
@@ -140,28 +140,34 @@ class SemanticCoder:
         texts: Sequence[str],
         labels: Sequence[Sequence[str]],
         oof: FloatArray | None = None,
+        weights: FloatArray | None = None,
     ) -> SemanticCoder:
         """Train on all examples; thresholds come from out-of-fold probabilities (computed
         here unless the caller already has them)."""
         y = np.array([[int(c in set(lab)) for c in self.codes] for lab in labels], dtype=int)
         x = self._features(self.embed(list(texts)))
         if oof is None:
-            oof = self.out_of_fold_features(x, y)
+            oof = self.out_of_fold_features(x, y, weights)
         self.thresholds = np.array(
             [best_threshold(y[:, j], oof[:, j]) for j in range(len(self.codes))]
         )
-        self.coef, self.intercept, self.trained = self._train(x, y)
+        self.coef, self.intercept, self.trained = self._train(x, y, weights)
         return self
 
-    def out_of_fold_features(self, x: FloatArray, y: NDArray[np.int_]) -> FloatArray:
+    def out_of_fold_features(
+        self, x: FloatArray, y: NDArray[np.int_], weights: FloatArray | None = None
+    ) -> FloatArray:
         oof = np.zeros(y.shape)
         for train, test in folds(len(x), self.settings.cv_folds):
-            coef, intercept, trained = self._train(x[train], y[train])
+            w = None if weights is None else weights[train]
+            coef, intercept, trained = self._train(x[train], y[train], w)
             oof[test] = self._proba(x[test], coef, intercept, trained)
         return oof
 
-    def out_of_fold(self, texts: Sequence[str], y: NDArray[np.int_]) -> FloatArray:
-        return self.out_of_fold_features(self._features(self.embed(list(texts))), y)
+    def out_of_fold(
+        self, texts: Sequence[str], y: NDArray[np.int_], weights: FloatArray | None = None
+    ) -> FloatArray:
+        return self.out_of_fold_features(self._features(self.embed(list(texts))), y, weights)
 
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
         if not len(texts):

@@ -1,5 +1,9 @@
-"""Training examples for a codebook: the bundled reference passages and written training set,
-plus, from a store, the codes people have accepted."""
+"""Training examples for a codebook: the bundled reference passages, real testimony and written
+training set, plus, from a store, the codes people have accepted.
+
+A codebook's folder ``data/training/<id>/`` holds text the team wrote (``*.jsonl``) and, under
+``real/``, real testimony paraphrased from public reports. Real rows are marked: the ensemble
+tunes its thresholds on them, and benchmarks score on them with folds grouped by ``case``."""
 
 from __future__ import annotations
 
@@ -23,6 +27,11 @@ class Example:
     lang: str | None = None
     id: str = ""
     origin: str = ""
+    #: One person's passages share a group, so that cross-validation never splits them.
+    group: str = ""
+    #: Real testimony (as opposed to text written to train a coder).
+    real: bool = False
+    weight: float = 1.0
 
 
 def _data() -> Path:
@@ -34,8 +43,11 @@ def reference_codebook() -> str:
     return str(manifest["codebook"])
 
 
-def read_examples(path: Path, codebook: Codebook | None = None) -> Iterator[Example]:
-    """Stream ``{"text", "labels", "lang"?, "id"?}`` lines; unknown codes are an error."""
+def read_examples(
+    path: Path, codebook: Codebook | None = None, *, real: bool = False
+) -> Iterator[Example]:
+    """Stream ``{"text", "labels", "lang"?, "id"?, "case"?}`` lines; unknown codes are an
+    error."""
     for number, row, _ in iter_json_lines(path):
         text = row.get("text") if isinstance(row, dict) else None
         if not isinstance(text, str) or not text.strip():
@@ -50,28 +62,34 @@ def read_examples(path: Path, codebook: Codebook | None = None) -> Iterator[Exam
                         line=number,
                         field="labels",
                     )
+        row_id = str(row.get("id") or f"{path.stem}:{number}")
         yield Example(
             text=text,
             labels=labels,
             lang=row.get("lang"),
-            id=str(row.get("id") or f"{path.stem}:{number}"),
+            id=row_id,
             origin=path.name,
+            group=str(row.get("case") or row_id),
+            real=real,
         )
 
 
 def training_files(codebook: Codebook) -> list[Path]:
+    """The codebook's training files: written ones first, then real testimony (``real/``)."""
     folder = _data() / "training" / codebook.id
-    return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.jsonl")) + sorted(folder.glob("real/*.jsonl"))
 
 
 def bundled_examples(codebook: Codebook, *, include_reference: bool = True) -> list[Example]:
-    """The written training set for this codebook, plus the reference passages when they were
-    labelled with the same codebook."""
+    """The training set for this codebook (written and real), plus the reference passages
+    when they were labelled with the same codebook."""
     out: list[Example] = []
     if include_reference and reference_codebook() == codebook.id:
         out.extend(reference_examples())
     for path in training_files(codebook):
-        out.extend(read_examples(path, codebook))
+        out.extend(read_examples(path, codebook, real=path.parent.name == "real"))
     return out
 
 
@@ -88,6 +106,8 @@ def reference_examples() -> list[Example]:
             lang=item.lang or "en",
             id=f"{record.case.case_id}:{i}",
             origin="reference",
+            group=record.case.case_id,
+            real=True,
         )
         for record, _ in read_jsonl(reference_jsonl())
         for i, item in enumerate(record.passages)
@@ -110,6 +130,8 @@ def examples_from_corpus(corpus: Corpus, origin: str = "store") -> list[Example]
             lang=p.lang,
             id=p.passage_id,
             origin=origin,
+            group=p.case_id,
+            real=True,
         )
         for p in corpus.passages
         if p.passage_id in accepted
