@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
 #: A code's threshold is tuned on the real rows only when they hold this many positives.
 MIN_REAL_POSITIVES = 5
+#: A stance-gate code's threshold maximises F2 (recall weighs double): a missed one lets
+#: unrenounced testimony into counter-messages, a false one only holds a case back.
+GATE_BETA = 2.0
 BASE_FEATURES = 3  # lexicon p, linear logit, their product
 
 
@@ -47,9 +50,12 @@ class EnsembleConfig(BaseModel):
     primary_language: str = Field(default="en", description="the embedding model's language")
     use_semantic: bool = Field(default=True, description="include semantic members if installed")
     encoders: tuple[str, ...] = Field(
-        default=("minilm", "use"),
+        default=("use",),
         description="sentence encoders, one semantic member each, in this order: "
         + ", ".join(ENCODERS),
+    )
+    split_thresholds: bool = Field(
+        default=True, description="tune thresholds apart for the primary and other languages"
     )
     linear: LinearConfig = Field(default_factory=LinearConfig)
     semantic: SemanticConfig = Field(default_factory=SemanticConfig)
@@ -77,13 +83,17 @@ class EnsembleCoder:
         for key in self.settings.encoders if self.settings.use_semantic else ():
             found = given[key] if key in given else load_encoder(key)
             if found is None:
-                notices.append(f"{self.name}.{self.version} runs without {encoder_status(key)}")
+                notices.append(
+                    f"{self.name}.{self.version} runs without its semantic member {key} "
+                    f"({encoder_status(key)})"
+                )
                 continue
             self.semantic[key] = SemanticCoder(codebook, self.settings.semantic, found)
         self.notices: tuple[str, ...] = tuple(notices)
         self.stack_coef: FloatArray = np.zeros((len(self.codes), self.n_features))
         self.stack_intercept: FloatArray = np.zeros(len(self.codes))
-        self.thresholds: FloatArray = np.full(len(self.codes), 0.5)
+        # Row 0: texts in the primary language; row 1: the others.
+        self.thresholds: FloatArray = np.full((2, len(self.codes)), 0.5)
         self.lexicon_only = True
 
     @property
@@ -173,14 +183,32 @@ class EnsembleCoder:
                     x[train, j], y[train, j], None if w is None else w[train]
                 )
                 oof[test] = model.predict_proba(x[test, j])[:, 1]
-            rows = tuning if y[tuning, j].sum() >= MIN_REAL_POSITIVES else slice(None)
-            self.thresholds[j] = best_threshold(y[rows, j], oof[rows])
+            self.thresholds[:, j] = self._tune(y[:, j], oof, tuning, primary, j)
             model = self._stacker().fit(x[:, j], y[:, j], w)
             self.stack_coef[j], self.stack_intercept[j] = model.coef_[0], model.intercept_[0]
         self.linear.fit(texts, [list(lab) for lab in labels], oof=lin, weights=w)
         for member, oof_probs in zip(self.semantic.values(), sem, strict=True):
             member.fit(texts, [list(lab) for lab in labels], oof=oof_probs, weights=w)
         return self
+
+    def _tune(
+        self,
+        y: NDArray[np.int_],
+        oof: FloatArray,
+        real: NDArray[np.bool_],
+        primary: FloatArray,
+        j: int,
+    ) -> FloatArray:
+        """Code j's threshold for the primary language and for the others: each on that side's
+        real rows when they hold enough positives, else on all real rows, else on every row."""
+        beta = GATE_BETA if self.codebook.codes[j].counter_gate else 1.0
+        out = np.zeros(2)
+        for side, mask in enumerate((real & (primary == 1), real & (primary == 0))):
+            candidates = (mask, real) if self.settings.split_thresholds else (real,)
+            enough = (m for m in candidates if y[m].sum() >= MIN_REAL_POSITIVES)
+            rows = next(enough, np.ones(len(y), dtype=bool))
+            out[side] = best_threshold(y[rows], oof[rows], beta=beta)
+        return out
 
     def _stacker(self) -> LogisticRegression:
         return LogisticRegression(C=self.settings.C, max_iter=1000, random_state=SEED)
@@ -210,7 +238,8 @@ class EnsembleCoder:
         langs = self._langs(texts, langs)
         lex_codings = self.lexicon.predict(texts, langs)
         probs, langs = self.predict_proba(texts, langs, lex_codings)
-        decisions = probs >= self.thresholds[None, :]
+        primary = np.array([lang == self.settings.primary_language for lang in langs])
+        decisions = probs >= np.where(primary[:, None], self.thresholds[0], self.thresholds[1])
         # Evidence: the lexicon's phrases where it found some, else the linear member's best
         # sentence (scored in one batch); embedding every sentence again would halve the speed.
         need = decisions.copy()

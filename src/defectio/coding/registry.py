@@ -31,7 +31,9 @@ REGISTRY: dict[str, CoderSpec] = {
         CoderSpec("linear.v1", "TF-IDF word and character n-grams, logistic regression", True),
         CoderSpec("semantic.v1", "MiniLM sentence embeddings and codebook similarity", True),
         CoderSpec(
-            "ensemble.v1", "the three stacked, calibrated by cross-validation (default)", True
+            "ensemble.v1",
+            "lexicon, linear and multilingual sentence embeddings stacked (default)",
+            True,
         ),
     )
 }
