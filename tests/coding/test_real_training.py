@@ -46,22 +46,30 @@ def test_a_stance_gate_threshold_weighs_recall_above_precision() -> None:
     assert (p[y == 1] >= f2_cut).all()  # every positive caught at the F2 cut
 
 
-def test_thresholds_are_tuned_on_real_rows_apart_by_language(codebook: Codebook) -> None:
+def test_thresholds_are_tuned_on_real_rows_english_on_its_own(codebook: Codebook) -> None:
     coder = EnsembleCoder(codebook, EnsembleConfig(use_semantic=False))
     n = 40
     y = np.array([1, 0] * (n // 2))
-    # Written rows are easy (probabilities near 0 or 1); real English rows are separable only
-    # at 0.3, real rows in other languages only at 0.6.
-    oof = np.where(y == 1, 0.95, 0.05).astype(float)
+    # Written rows are easy (probabilities near 0 or 1); real English rows separate only at
+    # 0.3, real rows in the other languages only at 0.6.
+    y3 = np.concatenate([y, y, y])
+    oof3 = np.concatenate(
+        [
+            np.where(y == 1, 0.95, 0.05),
+            np.where(y == 1, 0.32, 0.28),
+            np.where(y == 1, 0.62, 0.58),
+        ]
+    ).astype(float)
     real = np.zeros(3 * n, dtype=bool)
     real[n:] = True
     primary = np.ones(3 * n)
     primary[2 * n :] = 0
-    y3 = np.concatenate([y, y, y])
-    oof3 = np.concatenate([oof, np.where(y == 1, 0.32, 0.28), np.where(y == 1, 0.62, 0.58)])
     j = codebook.code_ids.index(next(c.id for c in codebook.codes if not c.counter_gate))
     en, other = coder._tune(y3, oof3, real, primary, j)
-    assert 0.28 < en <= 0.32 and 0.58 < other <= 0.62
+    assert 0.28 < en <= 0.32  # English on its own real rows
+    assert other < 0.5  # the others on all real rows, not on the easy written ones
+    written_only = coder._tune(y3, oof3, np.zeros(3 * n, dtype=bool), primary, j)
+    assert list(written_only) == [best_threshold(y3, oof3)] * 2  # no real rows: every row
 
 
 class _Recording:

@@ -54,8 +54,10 @@ class EnsembleConfig(BaseModel):
         description="sentence encoders, one semantic member each, in this order: "
         + ", ".join(ENCODERS),
     )
-    split_thresholds: bool = Field(
-        default=True, description="tune thresholds apart for the primary and other languages"
+    own_primary_thresholds: bool = Field(
+        default=True,
+        description="tune the primary language's thresholds on its own real rows (the other "
+        "languages, with fewer rows each, share the thresholds of all real rows)",
     )
     linear: LinearConfig = Field(default_factory=LinearConfig)
     semantic: SemanticConfig = Field(default_factory=SemanticConfig)
@@ -199,12 +201,15 @@ class EnsembleCoder:
         primary: FloatArray,
         j: int,
     ) -> FloatArray:
-        """Code j's threshold for the primary language and for the others: each on that side's
-        real rows when they hold enough positives, else on all real rows, else on every row."""
+        """Code j's threshold for the primary language and for the others. The primary side is
+        tuned on its own real rows when they hold enough positives; otherwise, and for the other
+        side (on the development set, tuning it apart cost 0.045 macro-F1), on all real rows
+        when they do, else on every row."""
         beta = GATE_BETA if self.codebook.codes[j].counter_gate else 1.0
         out = np.zeros(2)
         for side, mask in enumerate((real & (primary == 1), real & (primary == 0))):
-            candidates = (mask, real) if self.settings.split_thresholds else (real,)
+            own = side == 0 and self.settings.own_primary_thresholds
+            candidates = (mask, real) if own else (real,)
             enough = (m for m in candidates if y[m].sum() >= MIN_REAL_POSITIVES)
             rows = next(enough, np.ones(len(y), dtype=bool))
             out[side] = best_threshold(y[rows], oof[rows], beta=beta)
