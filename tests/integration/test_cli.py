@@ -137,11 +137,35 @@ def test_eval_json_prints_exactly_one_object_of_the_documented_shape(tmp_path: P
     gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     out = _run("eval", "--gold", str(gold), "--coder", "lexicon", "--json")
     result = json.loads(out)
-    assert set(result) == {"coder", "n", "macro_f1", "micro_f1", "per_code", "per_lang"}
+    assert set(result) == {
+        "coder",
+        "n",
+        "macro_f1",
+        "micro_f1",
+        "per_code",
+        "per_lang",
+        "in_training_data",
+    }
+    assert result["in_training_data"] == 0
     assert result["coder"] == "lexicon.v1" and result["n"] == 3
     assert set(result["per_code"]["brutality"]) == {"precision", "recall", "f1", "kappa", "support"}
     assert result["per_code"]["brutality"]["support"] == 1
     assert "en" in result["per_lang"]
+
+
+def test_eval_says_when_the_gold_passages_are_in_the_training_data(tmp_path: Path) -> None:
+    from defectio.codebook import load_codebook
+    from defectio.coding.training import bundled_examples
+
+    dev = [e for e in bundled_examples(load_codebook()) if e.origin.startswith("dev_")][:5]
+    gold = tmp_path / "gold.jsonl"
+    rows = [{"text": e.text, "labels": list(e.labels), "lang": e.lang} for e in dev]
+    gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--gold", str(gold), "--coder", "linear"])
+    assert result.exit_code == 0, result.output
+    assert "5 of 5 gold passages are in the coder's training data" in result.output
+    as_json = json.loads(_run("eval", "--gold", str(gold), "--coder", "linear", "--json"))
+    assert as_json["in_training_data"] == 5
 
 
 def test_eval_refuses_a_code_the_codebook_does_not_have(tmp_path: Path) -> None:

@@ -22,8 +22,8 @@ from defectio.cli.app import (
 from defectio.codebook import load_codebook
 from defectio.coding.evaluate import evaluate
 from defectio.coding.files import code_file as code_jsonl
-from defectio.coding.registry import build_coder
-from defectio.coding.training import read_examples
+from defectio.coding.registry import REGISTRY, build_coder, resolve_name
+from defectio.coding.training import bundled_examples, read_examples
 from defectio.errors import DefectioError
 from defectio.workflow import code_store, coder_for_store, train_for_store
 
@@ -132,10 +132,22 @@ def eval_(
         langs=langs,
         coder=f"{built.name}.{built.version}",
     )
+    seen = (
+        {e.text for e in bundled_examples(book)} if REGISTRY[resolve_name(coder)].trained else set()
+    )
+    in_sample = sum(e.text in seen for e in examples)
+    result["in_training_data"] = in_sample
     if as_json:
         print(json.dumps(result))
         return
     notify(n for c in codings for n in c.notices)
+    if in_sample:
+        notify(
+            [
+                f"{in_sample} of {len(examples)} gold passages are in the coder's training data: "
+                "these figures are in-sample; `python -m bench.quality` scores held-out folds"
+            ]
+        )
     table = Table(title=f"{result['coder']} on {gold.name} (n={result['n']})", show_edge=False)
     for col in ("code", "support", "precision", "recall", "F1", "kappa"):
         table.add_column(col, justify="left" if col == "code" else "right")
