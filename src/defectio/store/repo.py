@@ -21,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, Integer, String, cast, create_engine, event, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -56,6 +56,7 @@ from defectio.store.schema import (
 )
 
 DB_ENV = "DEFECTIO_DB"
+DATA_VERSION = "data_version"
 POOL_SIZE = 16
 POOL_OVERFLOW = 32
 Change = Literal["added", "updated", "unchanged"]
@@ -81,7 +82,7 @@ def current_actor() -> str:
         return "unknown"
 
 
-def _case_fields_hash(case: Case) -> str:
+def case_fields_hash(case: Case) -> str:
     payload = json.dumps(case.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -165,6 +166,7 @@ class Store:
             uow = UnitOfWork(session, actor or current_actor(), self)
             try:
                 yield uow
+                _bump_data_version(session)
                 session.commit()
             except DataError as exc:
                 # PostgreSQL checks what SQLite lets through (VARCHAR lengths, NUL characters):
@@ -259,6 +261,11 @@ class Store:
             annotations=annotations,
         )
 
+    def data_version(self) -> int:
+        """A number that goes up with every committed unit of work: what caches key on."""
+        value = self.get_meta(DATA_VERSION)
+        return int(value) if value else 0
+
     def get_meta(self, key: str) -> str | None:
         with Session(self.engine) as s:
             row = s.get(MetaRow, key)
@@ -313,6 +320,17 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _bump_data_version(session: Session) -> None:
+    """Last before the commit, so on PostgreSQL the row lock it takes is held for no time."""
+    bumped = session.execute(
+        update(MetaRow)
+        .where(MetaRow.key == DATA_VERSION)
+        .values(value=cast(cast(MetaRow.value, Integer) + 1, String))
+    )
+    if not bumped.rowcount:  # type: ignore[attr-defined]
+        session.add(MetaRow(key=DATA_VERSION, value="1"))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -384,7 +402,7 @@ class UnitOfWork:
 
     # cases
     def upsert_case(self, case: Case) -> Change:
-        digest = _case_fields_hash(case)
+        digest = case_fields_hash(case)
         row = self.session.get(CaseRow, case.case_id)
         data = case.model_dump(mode="json")
         if row is None:

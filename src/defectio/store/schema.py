@@ -49,6 +49,11 @@ class CodebookRow(Base):
 
 class CaseRow(Base):
     __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_gender", "gender"),
+        Index("ix_cases_region", "region"),
+        Index("ix_cases_left", "left"),
+    )
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     alias: Mapped[str] = mapped_column(Text)
     gender: Mapped[str] = mapped_column(String(16))
@@ -99,9 +104,10 @@ class CaseSourceRow(Base):
 
 class PassageRow(Base):
     __tablename__ = "passages"
+    __table_args__ = (Index("ix_passages_case_position", "case_id", "position"),)
     passage_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     case_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("cases.case_id", ondelete="CASCADE"), index=True
+        String(64), ForeignKey("cases.case_id", ondelete="CASCADE")
     )
     source_id: Mapped[str | None] = mapped_column(String(16), ForeignKey("sources.source_id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -144,6 +150,9 @@ class AnnotationRow(Base):
     __table_args__ = (
         UniqueConstraint("passage_id", "code", "coder", "run_id", name="uq_annotation"),
         Index("ix_annotations_code_status", "code", "status"),
+        # The latest machine run (a max over one kind) and its suggestions, read per request.
+        Index("ix_annotations_kind_run", "coder_kind", "run_id"),
+        Index("ix_annotations_run_status", "run_id", "status"),
     )
     annotation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     passage_id: Mapped[str] = mapped_column(
