@@ -60,15 +60,19 @@ Unit = tuple[str, str]
 
 
 def judgements(
-    corpus: Corpus, codebook: Codebook, machine_passages: Collection[str] | None = None
+    corpus: Corpus,
+    codebook: Codebook,
+    machine_passages: Collection[str] | None = None,
+    machine_run: int | None = None,
 ) -> dict[str, dict[Unit, int]]:
     """For each coder (``machine`` first, then people by name), its 0/1 value on every unit it
-    judged, keyed by ``(passage_id, code)`` in passage then codebook order."""
+    judged, keyed by ``(passage_id, code)`` in passage then codebook order. ``machine_run``
+    names the latest machine run when the corpus is a part of a store that may not show it."""
     order = [p.passage_id for p in corpus.passages]
     known = set(order)
     codes = codebook.code_ids
     in_book = set(codes)
-    run = latest_machine_run(corpus)
+    run = machine_run if machine_run is not None else latest_machine_run(corpus)
     judged: dict[str, set[str]] = {}
     applied: dict[str, set[Unit]] = {}
     machine_seen: set[str] = set()
@@ -262,9 +266,10 @@ def agreement(
     *,
     machine_passages: Collection[str] | None = None,
     settled: Collection[tuple[str, str]] = (),
+    machine_run: int | None = None,
 ) -> AgreementReport:
     """Kappa for each pair of coders, alpha per code and overall, and the open disagreements."""
-    values = judgements(corpus, codebook, machine_passages)
+    values = judgements(corpus, codebook, machine_passages, machine_run)
     coders = tuple(values)
     pairs = []
     for a, b in combinations(coders, 2):
