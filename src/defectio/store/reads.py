@@ -24,6 +24,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     not_,
     or_,
     select,
@@ -199,11 +200,10 @@ def case_tallies(store: Store) -> CaseTallies:
             return {str(value): int(n) for value, n in rows}
 
         years: dict[str, int] = {}
-        for value, n in s.execute(
-            select(func.substr(CaseRow.left, 1, 4), func.count()).group_by(
-                func.substr(CaseRow.left, 1, 4)
-            )
-        ):
+        # Literal bounds: PostgreSQL matches a GROUP BY expression to the select list only
+        # when both are the same text, and bound parameters would differ.
+        year = func.substr(CaseRow.left, literal_column("1"), literal_column("4"))
+        for value, n in s.execute(select(year, func.count()).group_by(year)):
             key = str(int(value)) if value is not None else UNKNOWN_YEAR
             years[key] = years.get(key, 0) + int(n)
         return CaseTallies(
