@@ -150,8 +150,7 @@ class AnnotationRow(Base):
     __table_args__ = (
         UniqueConstraint("passage_id", "code", "coder", "run_id", name="uq_annotation"),
         Index("ix_annotations_code_status", "code", "status"),
-        # The latest machine run (a max over one kind) and its suggestions, read per request.
-        Index("ix_annotations_kind_run", "coder_kind", "run_id"),
+        # The latest machine run (the largest run id, read backwards) and its suggestions.
         Index("ix_annotations_run_status", "run_id", "status"),
     )
     annotation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

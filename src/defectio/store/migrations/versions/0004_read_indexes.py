@@ -27,7 +27,6 @@ def upgrade() -> None:
     op.create_index("ix_cases_left", "cases", ["left"])
     op.drop_index("ix_passages_case_id", table_name="passages")
     op.create_index("ix_passages_case_position", "passages", ["case_id", "position"])
-    op.create_index("ix_annotations_kind_run", "annotations", ["coder_kind", "run_id"])
     op.create_index("ix_annotations_run_status", "annotations", ["run_id", "status"])
     meta = sa.table("meta", sa.column("key", sa.String), sa.column("value", sa.Text))
     op.execute(meta.insert().values(key="data_version", value="0"))
@@ -36,7 +35,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DELETE FROM meta WHERE key = 'data_version'")
     op.drop_index("ix_annotations_run_status", table_name="annotations")
-    op.drop_index("ix_annotations_kind_run", table_name="annotations")
     op.drop_index("ix_passages_case_position", table_name="passages")
     op.create_index("ix_passages_case_id", "passages", ["case_id"])
     op.drop_index("ix_cases_left", table_name="cases")
