@@ -263,4 +263,7 @@ def add_person_codes(uow: UnitOfWork, codes: Sequence[Annotation]) -> list[Chang
         out.append("added")
     if new:
         uow.session.execute(insert(AnnotationRow), new)
+    uow.touched.update(
+        a.passage_id for a, change in zip(codes, out, strict=True) if change != "unchanged"
+    )
     return out

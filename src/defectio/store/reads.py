@@ -2,25 +2,21 @@
 sources and passages, a page of passages, the review queue, the codes per case and per code,
 and the passages that more than one coder judged.
 
-Which codes a passage carries follows the counting rule (``analysis/counts.py`` states it in
-Python over a whole corpus): a reviewer's latest ruling on a disagreement first, then people's
-decisions (any acceptance beats a rejection), then the latest machine run's open suggestions.
-Here it is one ``GROUP BY`` over the annotations, restricted to what a read asks for.
+Which codes a case carries (``codes.py``) is read from ``case_codes`` on the combined basis,
+which the write path keeps; the people and machine bases are aggregated from the annotations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Select,
     and_,
     case,
-    cast,
     exists,
     func,
     literal,
@@ -31,10 +27,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from defectio.model import SETTLED_PREFIX, Annotation, Case, PartialDate, Passage, Source
+from defectio.model import Annotation, Case, PartialDate, Passage, Source
+from defectio.store.codes import (
+    PERSON,
+    SUGGESTED,
+    Basis,
+    carried_units,
+    case_units,
+    latest_machine_run,
+    settlement,
+)
 from defectio.store.repo import Store, _annotation_from_row, _case_from_row, _passage_from_row
 from defectio.store.schema import (
     AnnotationRow,
+    CaseCodeRow,
     CaseRow,
     CaseSourceRow,
     CodingRunRow,
@@ -44,99 +50,12 @@ from defectio.store.schema import (
     SourceRow,
 )
 
-Basis = Literal["combined", "people", "machine"]
-PERSON, MACHINE = "person", "machine"
-SUGGESTED, ACCEPTED, REJECTED = "suggested", "accepted", "rejected"
 UNKNOWN_YEAR = "unknown"
-
-
-def latest_machine_run(s: Session) -> int | None:
-    """The largest run id among machine annotations: the run whose suggestions count."""
-    return s.scalar(
-        select(func.max(AnnotationRow.run_id)).where(AnnotationRow.coder_kind == MACHINE)
-    )
 
 
 def latest_run(s: Session) -> int | None:
     """The latest coding run, whether or not it suggested anything: the review queue's."""
     return s.scalar(select(func.max(CodingRunRow.run_id)))
-
-
-def _settlement() -> ColumnElement[bool]:
-    return and_(
-        AnnotationRow.coder_kind == PERSON,
-        func.substr(AnnotationRow.coder, 1, len(SETTLED_PREFIX)) == SETTLED_PREFIX,
-    )
-
-
-def carried_units(
-    run: int | None,
-    basis: Basis = "combined",
-    *,
-    code: str | None = None,
-    case_ids: Collection[str] | None = None,
-) -> Select[Any]:
-    """``(passage_id, case_id, code, reviewed)`` for every code a passage carries on a basis;
-    ``reviewed`` is 1 when a person's decision (or a ruling) carries it, 0 for a suggestion."""
-    a = AnnotationRow
-    person = a.coder_kind == PERSON
-    settlement = _settlement()
-    ruling = and_(settlement, a.status != SUGGESTED)
-    decision = or_(and_(person, not_(settlement)), and_(not_(person), a.status != SUGGESTED))
-    accepted = case((a.status == ACCEPTED, 1), else_=0)
-    # The latest ruling's verdict: the largest (id * 2 + accepted) among rulings, mod 2.
-    ruling_key = func.max(case((ruling, cast(a.annotation_id, BigInteger) * 2 + accepted)))
-    decided = func.max(
-        case(
-            (and_(decision, a.status == ACCEPTED), 1),
-            (and_(decision, a.status == REJECTED), 0),
-        )
-    )
-    suggested = and_(not_(person), a.status == SUGGESTED, a.run_id == run)
-    machine = func.max(case((suggested, 1), else_=0))
-    units = select(
-        a.passage_id.label("passage_id"),
-        a.code.label("code"),
-        func.coalesce(ruling_key % 2, decided).label("final"),
-        machine.label("machine"),
-    ).group_by(a.passage_id, a.code)
-    if code is not None:
-        units = units.where(a.code == code)
-    if case_ids is not None:
-        units = units.where(
-            a.passage_id.in_(
-                select(PassageRow.passage_id).where(PassageRow.case_id.in_(list(case_ids)))
-            )
-        )
-    u = units.subquery()
-    if basis == "machine":
-        carries: ColumnElement[bool] = u.c.machine == 1
-        reviewed: ColumnElement[Any] = literal(0)
-    elif basis == "people":
-        carries, reviewed = u.c.final == 1, literal(1)
-    else:
-        carries = or_(u.c.final == 1, and_(u.c.final.is_(None), u.c.machine == 1))
-        reviewed = case((u.c.final == 1, 1), else_=0)
-    return (
-        select(u.c.passage_id, PassageRow.case_id, u.c.code, reviewed.label("reviewed"))
-        .join(PassageRow, PassageRow.passage_id == u.c.passage_id)
-        .where(carries)
-    )
-
-
-def case_units(
-    run: int | None,
-    basis: Basis = "combined",
-    *,
-    code: str | None = None,
-    case_ids: Collection[str] | None = None,
-) -> Select[Any]:
-    """``(case_id, code, reviewed)``: a case carries a code if any passage does; reviewed
-    when a person's decision carries it on at least one passage."""
-    units = carried_units(run, basis, code=code, case_ids=case_ids).subquery()
-    return select(
-        units.c.case_id, units.c.code, func.max(units.c.reviewed).label("reviewed")
-    ).group_by(units.c.case_id, units.c.code)
 
 
 @dataclass(frozen=True)
@@ -151,7 +70,9 @@ class CodeTally:
 
 
 def code_tallies(store: Store, basis: Basis = "combined") -> dict[str, CodeTally]:
-    """Every code any passage carries, with its counts (two aggregates, no rows returned)."""
+    """Every code any passage carries, with its counts (aggregates, no rows returned)."""
+    if basis == "combined":
+        return _kept_tallies(store)
     with Session(store.engine) as s:
         run = latest_machine_run(s)
         by_case = case_units(run, basis).subquery()
@@ -180,6 +101,22 @@ def code_tallies(store: Store, basis: Basis = "combined") -> dict[str, CodeTally
         code: CodeTally(n, unreviewed, *passages.get(code, (0, 0)))
         for code, (n, unreviewed) in cases.items()
     }
+
+
+def _kept_tallies(store: Store) -> dict[str, CodeTally]:
+    c = CaseCodeRow
+    only_unreviewed = case((c.passages == c.unreviewed_passages, 1), else_=0)
+    with Session(store.engine) as s:
+        rows = s.execute(
+            select(
+                c.code,
+                func.count(),
+                func.sum(only_unreviewed),
+                func.sum(c.passages),
+                func.sum(c.unreviewed_passages),
+            ).group_by(c.code)
+        )
+        return {code: CodeTally(int(n), int(u), int(p), int(up)) for code, n, u, p, up in rows}
 
 
 @dataclass(frozen=True)
@@ -245,9 +182,12 @@ def _case_where(s: Session, q: CaseQuery) -> list[ColumnElement[bool]]:
         where.append(CaseRow.region == q.region)
     if q.year:
         where.append(_year_clause(q.year))
-    if q.code:
-        carrying = case_units(latest_machine_run(s), q.basis, code=q.code).subquery()
-        where.append(CaseRow.case_id.in_(select(carrying.c.case_id)))
+    if q.code and q.basis == "combined":
+        carrying = select(CaseCodeRow.case_id).where(CaseCodeRow.code == q.code)
+        where.append(CaseRow.case_id.in_(carrying))
+    elif q.code:
+        units = case_units(latest_machine_run(s), q.basis, code=q.code).subquery()
+        where.append(CaseRow.case_id.in_(select(units.c.case_id)))
     return where
 
 
@@ -263,9 +203,16 @@ def _case_codes(s: Session, case_ids: Collection[str], basis: Basis) -> dict[str
     out: dict[str, list[str]] = {c: [] for c in case_ids}
     if not case_ids:
         return out
-    rows = s.execute(case_units(latest_machine_run(s), basis, case_ids=case_ids))
-    for r in rows:
-        out.setdefault(r.case_id, []).append(r.code)
+    if basis == "combined":
+        kept = select(CaseCodeRow.case_id, CaseCodeRow.code).where(
+            CaseCodeRow.case_id.in_(list(case_ids))
+        )
+        rows = [(r.case_id, r.code) for r in s.execute(kept)]
+    else:
+        units = case_units(latest_machine_run(s), basis, case_ids=case_ids)
+        rows = [(r.case_id, r.code) for r in s.execute(units)]
+    for case_id, code in rows:
+        out.setdefault(case_id, []).append(code)
     return {c: sorted(codes) for c, codes in out.items()}
 
 
@@ -383,7 +330,7 @@ def jointly_judged(store: Store) -> tuple[list[Passage], list[Annotation], set[s
         run = latest_machine_run(s)
         coded = (
             select(AnnotationRow.passage_id)
-            .where(AnnotationRow.coder_kind == PERSON, not_(_settlement()))
+            .where(AnnotationRow.coder_kind == PERSON, not_(settlement()))
             .distinct()
         )
         passages = [

@@ -40,6 +40,7 @@ from defectio.model import (
     Source,
 )
 from defectio.store import vault
+from defectio.store.codes import cases_of_passages, refill_case_codes
 from defectio.store.schema import (
     AnnotationRow,
     CaseRow,
@@ -166,6 +167,7 @@ class Store:
             uow = UnitOfWork(session, actor or current_actor(), self)
             try:
                 yield uow
+                uow.recount()
                 _bump_data_version(session)
                 session.commit()
             except DataError as exc:
@@ -375,6 +377,30 @@ class UnitOfWork:
         self.actor = actor
         self._store = store
         self._key: vault.SecretKey | None = None
+        # What ``case_codes`` must follow at commit: passages whose annotations changed, or
+        # everything (a machine run's suggestions move the latest run).
+        self.touched: set[str] = set()
+        self.recount_all = False
+        event.listen(session, "before_flush", self._track)
+
+    def _track(self, session: Session, _context: Any, _instances: Any) -> None:
+        if self.recount_all:
+            return
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if not isinstance(obj, AnnotationRow):
+                continue
+            if obj.coder_kind == CoderKind.MACHINE.value and obj in session.new:
+                self.recount_all = True
+                return
+            self.touched.add(obj.passage_id)
+
+    def recount(self) -> None:
+        """Bring ``case_codes`` up to this unit of work's changes, before it commits."""
+        self.session.flush()
+        if self.recount_all:
+            refill_case_codes(self.session, None)
+        elif self.touched:
+            refill_case_codes(self.session, cases_of_passages(self.session, self.touched))
 
     # codebook
     def set_codebook(self, name_or_path: str | Path) -> Codebook:

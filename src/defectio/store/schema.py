@@ -168,6 +168,21 @@ class AnnotationRow(Base):
     memo: Mapped[str | None] = mapped_column(Text)
 
 
+class CaseCodeRow(Base):
+    """The codes each case carries on the combined basis (people's decisions, then the latest
+    machine run), with how many of its passages carry each and how many of those only by an
+    unreviewed suggestion. Kept by the one write path in the same transaction as the change."""
+
+    __tablename__ = "case_codes"
+    __table_args__ = (Index("ix_case_codes_code", "code", "case_id"),)
+    case_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("cases.case_id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    passages: Mapped[int] = mapped_column(Integer)
+    unreviewed_passages: Mapped[int] = mapped_column(Integer)
+
+
 class EventRow(Base):
     """The append-only log of human actions; database triggers refuse UPDATE and DELETE."""
 

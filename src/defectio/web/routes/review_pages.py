@@ -34,7 +34,9 @@ AGREEMENT_ITEMS = 50  # the disagreements the page lists
 def review_queue(request: Request, principal: Coder) -> Response:
     state = app_state(request)
     book = state.codebook()
-    first, remaining = review_store.review_queue(state.store, QUEUE_PAGE)
+    first, remaining = state.analyses.get(
+        ("review queue", QUEUE_PAGE), lambda: review_store.review_queue(state.store, QUEUE_PAGE)
+    )
     texts = reads.passage_texts(state.store, {a.passage_id for a in first})
     items = [
         {
