@@ -34,7 +34,12 @@ from defectio.model import AnnotationStatus, Case, Corpus
 from defectio.reference import reference_jsonl
 from defectio.report.brief import prevalence_table_svg
 from defectio.report.charts import strip_ids
-from defectio.review.agreement import agreement
+from defectio.review.agreement import (
+    agreement,
+    cohen_kappa,
+    judgements,
+    krippendorff_alpha_nominal,
+)
 from defectio.review.queue import review_order
 from defectio.store import reads
 from defectio.store import review as review_store
@@ -312,6 +317,26 @@ def test_agreement_matches_the_whole_corpus_computation(built: Built, api: TestC
             "items": expected["disagreements"]["items"][:50],
         },
     }
+
+
+def test_counted_agreement_equals_the_tabulated_statistics(built: Built) -> None:
+    corpus, book = built.store.corpus(), built.store.codebook()
+    run = max(a.run_id for a in corpus.annotations if a.run_id is not None)
+    coverage = built.store.passages_coded_by_run(run)
+    report = agreement(corpus, book, machine_passages=coverage)
+    values = judgements(corpus, book, coverage)
+    for pair in report.pairs:
+        shared = [u for u in values[pair.coder_a] if u in values[pair.coder_b]]
+        va = [values[pair.coder_a][u] for u in shared]
+        vb = [values[pair.coder_b][u] for u in shared]
+        assert (pair.n, pair.kappa) == (len(shared), cohen_kappa(va, vb))
+    for row in (*report.codes, None):
+        codes = book.code_ids if row is None else [row.code]
+        units = [(p.passage_id, code) for p in corpus.passages for code in codes]
+        dense = krippendorff_alpha_nominal([[values[c].get(u) for u in units] for c in values])
+        alpha = report.alpha_overall if row is None else row.alpha
+        assert (alpha is None) == (dense is None)
+        assert alpha is None or alpha == pytest.approx(dense, abs=1e-12)
 
 
 def test_dashboard_and_its_charts_match(built: Built) -> None:
