@@ -151,6 +151,20 @@ def run_child(args: list[str]) -> tuple[str, float, float]:
     return proc.stdout, took, peak
 
 
+def measure_import(url: str, n_passages: int, labelled: float, detect: bool) -> dict[str, Any]:
+    """The generated file imported into ``url`` by a child process: its figures."""
+    scratch = Path(tempfile.mkdtemp(prefix="defectio-web-scale-"))
+    data = scratch / "cases.jsonl"
+    try:
+        write_cases(data, n_passages, labelled, detect)
+        out, _, _ = run_child(["-m", "bench.web_scale", "--child-import", str(data), url])
+    finally:
+        data.unlink(missing_ok=True)
+        scratch.rmdir()
+    figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return figures
+
+
 def build(url: str, n_passages: int, labelled: float, detect: bool) -> dict[str, Any]:
     """The store at ``url`` with ``n_passages`` passages, coded; built unless it is there."""
     from defectio.accounts import service as accounts
@@ -169,12 +183,7 @@ def build(url: str, n_passages: int, labelled: float, detect: bool) -> dict[str,
             raise SystemExit(f"{url} holds {have} passages, not {n_passages}: use another --db")
     finally:
         store.dispose()
-    scratch = Path(tempfile.mkdtemp(prefix="defectio-web-scale-"))
-    data = scratch / "cases.jsonl"
-    write_cases(data, n_passages, labelled, detect)
-    out, _, _ = run_child(["-m", "bench.web_scale", "--child-import", str(data), url])
-    imported = json.loads(out.strip().splitlines()[-1])
-    data.unlink()
+    imported = measure_import(url, n_passages, labelled, detect)
     store = Store(url)
     try:
         began = time.perf_counter()
@@ -320,6 +329,42 @@ def measure_web(url: str, token: str, repeat: int) -> tuple[list[list[object]], 
     return rows, base_p50, serve_rss
 
 
+def print_import(imp: dict[str, Any], detect: bool) -> None:
+    rate, base_rate = imp["passages"] / imp["import_s"], imp["passages"] / imp["read_s"]
+    print(
+        table(
+            ["step", "passages", "seconds", "passages/s", "peak RSS MB", "ratio"],
+            [
+                [
+                    "read + validate only (baseline)",
+                    imp["passages"],
+                    imp["read_s"],
+                    base_rate,
+                    imp["rss_read"],
+                    1.0,
+                ],
+                [
+                    "import (languages " + ("detected)" if detect else "given)"),
+                    imp["passages"],
+                    imp["import_s"],
+                    rate,
+                    imp["rss"],
+                    base_rate / rate,
+                ],
+            ],
+        )
+    )
+    print(
+        f"target: import >= {TARGET_IMPORT_RATE:.0f} passages/s: "
+        f"{'MET' if rate >= TARGET_IMPORT_RATE else 'NOT MET'}; peak RSS < "
+        f"{TARGET_RSS_MB:.0f} MB: {'MET' if imp['rss'] < TARGET_RSS_MB else 'NOT MET'}"
+    )
+    print(
+        f"language detection alone (lingua, {DETECT_SAMPLE} passages): "
+        f"{imp['detect_rate']:,.0f} passages/s; an import that detects runs below it"
+    )
+
+
 def _ms(value: object) -> float:
     return float(value) if isinstance(value, int | float) else float("nan")
 
@@ -336,6 +381,11 @@ def main() -> int:
         help="share of cases that keep the reference labels (people's codes)",
     )
     parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="only the import, into --db (empty) or a fresh SQLite file",
+    )
+    parser.add_argument(
         "--detect",
         action="store_true",
         help="leave the passages' language out of the file: the import detects it",
@@ -344,6 +394,16 @@ def main() -> int:
     args = parser.parse_args()
     if args.child_import:
         return child_import(Path(args.child_import[0]), args.child_import[1])
+    if args.import_only:
+        target = args.db or tempfile.mkdtemp(prefix="defectio-web-scale-") + "/import.db"
+        imported = measure_import(
+            target if "://" in target else f"sqlite:///{target}",
+            args.passages,
+            args.labelled,
+            args.detect,
+        )
+        print_import(imported, args.detect)
+        return 0
     db = args.db or f"/tmp/defectio-web-scale-{args.passages}.db"
     url = db if "://" in db else f"sqlite:///{db}"
     began = time.perf_counter()
@@ -354,40 +414,7 @@ def main() -> int:
         f"{os.cpu_count()} cores"
     )
     if not built["reused"]:
-        imp = built["import"]
-        rate, base_rate = imp["passages"] / imp["import_s"], imp["passages"] / imp["read_s"]
-        print(
-            table(
-                ["step", "passages", "seconds", "passages/s", "peak RSS MB", "ratio"],
-                [
-                    [
-                        "read + validate only (baseline)",
-                        imp["passages"],
-                        imp["read_s"],
-                        base_rate,
-                        imp["rss_read"],
-                        1.0,
-                    ],
-                    [
-                        "import (languages " + ("detected)" if args.detect else "given)"),
-                        imp["passages"],
-                        imp["import_s"],
-                        rate,
-                        imp["rss"],
-                        base_rate / rate,
-                    ],
-                ],
-            )
-        )
-        print(
-            f"target: import >= {TARGET_IMPORT_RATE:.0f} passages/s: "
-            f"{'MET' if rate >= TARGET_IMPORT_RATE else 'NOT MET'}; peak RSS < "
-            f"{TARGET_RSS_MB:.0f} MB: {'MET' if imp['rss'] < TARGET_RSS_MB else 'NOT MET'}"
-        )
-        print(
-            f"language detection alone (lingua, {DETECT_SAMPLE} passages): "
-            f"{imp['detect_rate']:,.0f} passages/s; an import that detects runs below it"
-        )
+        print_import(built["import"], args.detect)
         print(f"coding (lexicon.v1): {built['coding_s']:.0f} s, {built['suggestions']} suggestions")
 
     cli = ["-c", PEAK_REPORTING_CLI]

@@ -9,7 +9,8 @@ tables every output shows (``analysis/``, ``review/``). Neither imports the othe
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -24,7 +25,6 @@ from defectio.analysis.counts import (
 )
 from defectio.analysis.prevalence import prevalence_of
 from defectio.codebook import Codebook
-from defectio.model import Corpus
 from defectio.review.agreement import AgreementReport, agreement
 from defectio.store import reads
 from defectio.store.repo import Store
@@ -91,14 +91,19 @@ def store_agreement(store: Store, codebook: Codebook | None = None) -> Agreement
     machine's coverage is its latest run's, and units a reviewer settled are off the list.
     Only the passages a person coded are read: the others have one coder at most."""
     passages, annotations, seen, run = reads.jointly_judged(store)
-    part = Corpus(passages=tuple(passages), annotations=tuple(annotations))
     return agreement(
-        part,
+        _Judged(passages, annotations),
         codebook or store.codebook(),
         machine_passages=seen if run is not None else None,
         settled=settled_units(reads.settled_events(store)),
         machine_run=run,
     )
+
+
+@dataclass(frozen=True)
+class _Judged:
+    passages: Sequence[reads.JudgedPassage]
+    annotations: Sequence[reads.JudgedCode]
 
 
 class AnalysisCache:

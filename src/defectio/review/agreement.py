@@ -46,21 +46,67 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from defectio.analysis.counts import latest_machine_run
 from defectio.codebook import Codebook
-from defectio.model import AnnotationStatus, CoderKind, Corpus, is_settlement
+from defectio.model import AnnotationStatus, CoderKind, is_settlement
 
 MACHINE = "machine"
 Unit = tuple[str, str]
 
 
+class JudgedPassage(Protocol):
+    """What agreement reads of a passage (a ``Passage`` has it)."""
+
+    @property
+    def passage_id(self) -> str: ...
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def position(self) -> int: ...
+
+
+class JudgedCode(Protocol):
+    """What agreement reads of an annotation (an ``Annotation`` has it)."""
+
+    @property
+    def passage_id(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def coder(self) -> str: ...
+    @property
+    def coder_kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def run_id(self) -> int | None: ...
+
+
+class Judgements(Protocol):
+    """Passages in case order and the annotations on them: a ``Corpus``, or only the columns
+    agreement needs, read straight from the store."""
+
+    @property
+    def passages(self) -> Sequence[JudgedPassage]: ...
+    @property
+    def annotations(self) -> Sequence[JudgedCode]: ...
+
+
+def _latest_machine_run(corpus: Judgements) -> int | None:
+    runs = [
+        a.run_id
+        for a in corpus.annotations
+        if a.coder_kind == CoderKind.MACHINE and a.run_id is not None
+    ]
+    return max(runs) if runs else None
+
+
 def judgements(
-    corpus: Corpus,
+    corpus: Judgements,
     codebook: Codebook,
     machine_passages: Collection[str] | None = None,
     machine_run: int | None = None,
@@ -83,7 +129,7 @@ def judgements(
 
 
 def _judged(
-    corpus: Corpus,
+    corpus: Judgements,
     codebook: Codebook,
     machine_passages: Collection[str] | None,
     machine_run: int | None,
@@ -92,7 +138,7 @@ def _judged(
     it valued 1: every other unit on a judged passage is a 0."""
     known = {p.passage_id for p in corpus.passages}
     in_book = set(codebook.code_ids)
-    run = machine_run if machine_run is not None else latest_machine_run(corpus)
+    run = machine_run if machine_run is not None else _latest_machine_run(corpus)
     judged: dict[str, set[str]] = {}
     applied: dict[str, set[Unit]] = {}
     machine_seen: set[str] = set()
@@ -261,7 +307,7 @@ class AgreementReport:
 
 
 def agreement(
-    corpus: Corpus,
+    corpus: Judgements,
     codebook: Codebook,
     *,
     machine_passages: Collection[str] | None = None,
@@ -292,9 +338,12 @@ def agreement(
     pairable = {p for p, m in judges.items() if m >= 2}
     n_coders = sum(1 for c in coders if judged[c] & pairable)
     ones: Counter[Unit] = Counter(u for c in coders for u in applied[c] if u[0] in pairable)
+    by_code: dict[str, dict[Unit, int]] = {}
+    for unit, k in ones.items():
+        by_code.setdefault(unit[1], {})[unit] = k
     code_rows = []
     for entry in codebook.codes:
-        mine = {u: k for u, k in ones.items() if u[1] == entry.id}
+        mine = by_code.get(entry.id, {})
         alpha = _alpha(len(pairable), sum(judges[p] for p in pairable), mine, judges)
         n_units = len(pairable)
         code_rows.append(

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from defectio.model import Annotation, Case, PartialDate, Passage, Source
+from defectio.model import Case, PartialDate, Passage, Source
 from defectio.store.codes import (
     PERSON,
     SUGGESTED,
@@ -37,7 +37,7 @@ from defectio.store.codes import (
     latest_machine_run,
     settlement,
 )
-from defectio.store.repo import Store, _annotation_from_row, _case_from_row, _passage_from_row
+from defectio.store.repo import Store, _case_from_row, _passage_from_row
 from defectio.store.schema import (
     AnnotationRow,
     CaseCodeRow,
@@ -321,7 +321,26 @@ def open_suggestions_query(run: int) -> Select[Any]:
 
 
 # -- agreement ---------------------------------------------------------------------------
-def jointly_judged(store: Store) -> tuple[list[Passage], list[Annotation], set[str], int | None]:
+@dataclass(frozen=True, slots=True)
+class JudgedPassage:
+    passage_id: str
+    case_id: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedCode:
+    passage_id: str
+    code: str
+    coder: str
+    coder_kind: str
+    status: str
+    run_id: int | None
+
+
+def jointly_judged(
+    store: Store,
+) -> tuple[list[JudgedPassage], list[JudgedCode], set[str], int | None]:
     """What agreement between coders can rest on: the passages a person (other than a
     reviewer's ruling) has coded, in case order, with every annotation on them; which of them
     the latest machine run has seen; and that run. A passage no person coded has one coder at
@@ -333,20 +352,21 @@ def jointly_judged(store: Store) -> tuple[list[Passage], list[Annotation], set[s
             .where(AnnotationRow.coder_kind == PERSON, not_(settlement()))
             .distinct()
         )
+        p, a = PassageRow, AnnotationRow
         passages = [
-            _passage_from_row(r)
-            for r in s.scalars(
-                select(PassageRow)
-                .where(PassageRow.passage_id.in_(coded))
-                .order_by(PassageRow.case_id, PassageRow.position)
+            JudgedPassage(*r)
+            for r in s.execute(
+                select(p.passage_id, p.case_id, p.position)
+                .where(p.passage_id.in_(coded))
+                .order_by(p.case_id, p.position)
             )
         ]
         annotations = [
-            _annotation_from_row(r)
-            for r in s.scalars(
-                select(AnnotationRow)
-                .where(AnnotationRow.passage_id.in_(coded))
-                .order_by(AnnotationRow.annotation_id)
+            JudgedCode(*r)
+            for r in s.execute(
+                select(a.passage_id, a.code, a.coder, a.coder_kind, a.status, a.run_id)
+                .where(a.passage_id.in_(coded))
+                .order_by(a.annotation_id)
             )
         ]
         seen: set[str] = set()
