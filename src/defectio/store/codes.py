@@ -4,8 +4,8 @@ the answer per case for the combined basis.
 The rule is the one ``analysis/counts.py`` states in Python over a whole corpus: a reviewer's
 latest ruling on a disagreement first, then people's decisions (any acceptance beats a
 rejection), then the latest machine run's open suggestions. Here it is one ``GROUP BY`` over
-the annotations, restricted to what a read asks for. Imports only the schema, so the write
-path (``repo.py``) can keep ``case_codes`` in the same transaction as every change.
+the annotations, restricted to what a read asks for. The write path (``repo.py``) keeps
+``case_codes`` with it in the same transaction as every change.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from defectio.model import SETTLED_PREFIX
 from defectio.store.schema import AnnotationRow, CaseCodeRow, PassageRow
 
-SETTLED_PREFIX = "settled:"  # defectio.model.SETTLED_PREFIX; the store imports no model here
 CHUNK = 500
 Basis = Literal["combined", "people", "machine"]
 PERSON, MACHINE = "person", "machine"
