@@ -17,7 +17,11 @@ and reused when it already holds that many passages, so later runs skip the impo
    the server's resident memory.
 
     python -m bench.web_scale [--passages 100000] [--db /tmp/scale.db | --db postgresql+psycopg://...]
-                              [--repeat 20] [--labelled 1.0]
+                              [--repeat 20] [--labelled 1.0] [--detect] [--import-only]
+
+``--detect`` leaves each passage's language out of the file (the import then detects it, and
+lingua's speed bounds it); ``--import-only`` measures the import alone, into an empty ``--db``
+or a fresh SQLite file.
 """
 
 from __future__ import annotations
