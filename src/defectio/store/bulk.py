@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 
 from defectio.model import Annotation, Case, Passage, Source
 from defectio.store.repo import Change, UnitOfWork, case_fields_hash
@@ -132,10 +132,11 @@ def link_sources(uow: UnitOfWork, links: Sequence[tuple[str, str, int]]) -> None
 
 
 def _link_sources(uow: UnitOfWork, links: Sequence[tuple[str, str, int]]) -> None:
-    pairs = list({(c, s) for c, s, _ in links})
+    # By case id alone: an index lookup on every backend, where a row-value IN may not be.
+    cases = list({c for c, _, _ in links})
     rows = uow.session.execute(
         select(CaseSourceRow.case_id, CaseSourceRow.source_id).where(
-            tuple_(CaseSourceRow.case_id, CaseSourceRow.source_id).in_(pairs)
+            CaseSourceRow.case_id.in_(cases)
         )
     )
     known = {(r.case_id, r.source_id) for r in rows}
@@ -203,7 +204,7 @@ def upsert_passages(uow: UnitOfWork, passages: Sequence[Passage]) -> list[Change
 def add_person_codes(uow: UnitOfWork, codes: Sequence[Annotation]) -> list[Change]:
     """People's codes outside any run (imported labels): a code the same person already gave
     on the passage keeps its row and takes the new status."""
-    keys = list({(a.passage_id, a.code, a.coder) for a in codes})
+    keys = {(a.passage_id, a.code, a.coder) for a in codes}
     rows = uow.session.execute(
         select(
             AnnotationRow.annotation_id,
@@ -212,12 +213,14 @@ def add_person_codes(uow: UnitOfWork, codes: Sequence[Annotation]) -> list[Chang
             AnnotationRow.coder,
             AnnotationRow.status,
         ).where(
-            tuple_(AnnotationRow.passage_id, AnnotationRow.code, AnnotationRow.coder).in_(keys),
+            AnnotationRow.passage_id.in_(list({k[0] for k in keys})),
             AnnotationRow.run_id.is_(None),
         )
     )
     known: dict[tuple[str, str, str], tuple[int | None, str]] = {
-        (r.passage_id, r.code, r.coder): (r.annotation_id, r.status) for r in rows
+        (r.passage_id, r.code, r.coder): (r.annotation_id, r.status)
+        for r in rows
+        if (r.passage_id, r.code, r.coder) in keys
     }
     new: list[dict[str, Any]] = []
     out: list[Change] = []

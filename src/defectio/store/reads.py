@@ -232,6 +232,11 @@ def find_cases(
     return [(c, codes[c.case_id]) for c in cases], total
 
 
+def count_cases(store: Store) -> int:
+    with Session(store.engine) as s:
+        return s.scalar(select(func.count()).select_from(CaseRow)) or 0
+
+
 def case_filter_values(store: Store) -> dict[str, list[str]]:
     """The values the case list can be filtered by: genders, regions and years present."""
     with Session(store.engine) as s:

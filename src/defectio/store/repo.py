@@ -58,6 +58,7 @@ from defectio.store.schema import (
 
 DB_ENV = "DEFECTIO_DB"
 DATA_VERSION = "data_version"
+RECOUNT_ALL_FROM = 2000  # cases touched by one unit of work
 POOL_SIZE = 16
 POOL_OVERFLOW = 32
 Change = Literal["added", "updated", "unchanged"]
@@ -400,7 +401,9 @@ class UnitOfWork:
         if self.recount_all:
             refill_case_codes(self.session, None)
         elif self.touched:
-            refill_case_codes(self.session, cases_of_passages(self.session, self.touched))
+            cases = cases_of_passages(self.session, self.touched)
+            # Past a few thousand cases, one pass over every annotation beats many small ones.
+            refill_case_codes(self.session, cases if len(cases) < RECOUNT_ALL_FROM else None)
 
     # codebook
     def set_codebook(self, name_or_path: str | Path) -> Codebook:

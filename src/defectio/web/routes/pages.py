@@ -58,7 +58,7 @@ def chart(request: Request, principal: Viewer, name: Literal["prevalence", "time
 
 def _chart(state: AppState, name: str, book: Codebook) -> str:
     store = state.store
-    if not store.counts()["cases"]:
+    if not reads.count_cases(store):
         return '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
     if name == "prevalence":
         return prevalence_table_svg(service.prevalence(store, book), book)
@@ -92,7 +92,7 @@ def cases(
             "flt": flt,
             "labels": {c.id: c.label for c in book.codes},
             "colours": views.code_colours(book),
-            "total": state.store.counts()["cases"],
+            "total": reads.count_cases(state.store),
         },
     )
 
