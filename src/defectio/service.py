@@ -25,6 +25,7 @@ from defectio.analysis.counts import (
 )
 from defectio.analysis.prevalence import prevalence_of
 from defectio.codebook import Codebook
+from defectio.model import Case, Corpus, PartialDate
 from defectio.review.agreement import AgreementReport, agreement
 from defectio.store import reads
 from defectio.store.repo import Store
@@ -104,6 +105,18 @@ def store_agreement(store: Store, codebook: Codebook | None = None) -> Agreement
 class _Judged:
     passages: Sequence[reads.JudgedPassage]
     annotations: Sequence[reads.JudgedCode]
+
+
+def timeline_corpus(store: Store) -> Corpus:
+    """The cases as the timeline reads them (id and date of leaving), without validating every
+    case's other fields: they come from the store, which validated them on the way in."""
+    cases = tuple(
+        Case.model_construct(
+            case_id=case_id, alias=case_id, left=PartialDate.parse(left) if left else None
+        )
+        for case_id, left in reads.departures(store)
+    )
+    return Corpus.model_construct(cases=cases)
 
 
 class AnalysisCache:

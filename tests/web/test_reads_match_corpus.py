@@ -32,7 +32,7 @@ from defectio.coding.registry import build_coder
 from defectio.ingest.importer import import_paths
 from defectio.model import AnnotationStatus, Case, Corpus
 from defectio.reference import reference_jsonl
-from defectio.report.brief import prevalence_table_svg
+from defectio.report.brief import prevalence_table_svg, timeline_svg
 from defectio.report.charts import strip_ids
 from defectio.review.agreement import (
     agreement,
@@ -342,6 +342,8 @@ def test_counted_agreement_equals_the_tabulated_statistics(built: Built) -> None
 def test_dashboard_and_its_charts_match(built: Built) -> None:
     corpus, book = built.store.corpus(), built.store.codebook()
     assert service.dashboard(built.store, book) == old_dashboard(corpus, built.store)
+    timeline = strip_ids(timeline_svg(service.timeline_corpus(built.store)))
+    assert timeline == strip_ids(timeline_svg(corpus))
     old_svg = prevalence_table_svg(prevalence(corpus, book), book)
     new_svg = prevalence_table_svg(service.prevalence(built.store, book), book)
     assert strip_ids(new_svg) == strip_ids(old_svg)

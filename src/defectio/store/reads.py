@@ -232,6 +232,13 @@ def find_cases(
     return [(c, codes[c.case_id]) for c in cases], total
 
 
+def departures(store: Store) -> list[tuple[str, str | None]]:
+    """Every case's id and date of leaving (as stored: ``YYYY[-MM[-DD]]``), in case order."""
+    with Session(store.engine) as s:
+        rows = s.execute(select(CaseRow.case_id, CaseRow.left).order_by(CaseRow.case_id))
+        return [(r.case_id, r.left) for r in rows]
+
+
 def count_cases(store: Store) -> int:
     with Session(store.engine) as s:
         return s.scalar(select(func.count()).select_from(CaseRow)) or 0

@@ -15,7 +15,6 @@ from defectio import service
 from defectio.codebook import Codebook
 from defectio.counter.answer import answer
 from defectio.errors import NotFoundError
-from defectio.model import Corpus
 from defectio.report.brief import prevalence_table_svg, timeline_svg
 from defectio.store import reads
 from defectio.store import review as review_store
@@ -62,7 +61,7 @@ def _chart(state: AppState, name: str, book: Codebook) -> str:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
     if name == "prevalence":
         return prevalence_table_svg(service.prevalence(store, book), book)
-    return timeline_svg(Corpus(cases=tuple(store.cases())))
+    return timeline_svg(service.timeline_corpus(store))
 
 
 @router.get("/cases")
