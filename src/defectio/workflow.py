@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from defectio import service
 from defectio.codebook import Codebook, load_codebook
 from defectio.coding.base import Coder, suggestion
 from defectio.coding.models import load_saved, trained_coder
@@ -133,6 +134,7 @@ def write_brief(
         options=opts,
         figures=ref.figures if codebook.id == reference_codebook() else None,
         foreign_fighters=ref.foreign_fighters,
+        counted=service.prevalence(store, codebook),
     )
     for path, fmt in formats:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,12 @@ def test_wilson_interval_of_nothing_is_undefined() -> None:
     assert all(math.isnan(x) for x in wilson_interval(0, 0))
 
 
+@pytest.mark.parametrize(("k", "n"), [(5, 3), (-1, 10)])
+def test_wilson_interval_refuses_a_count_outside_zero_to_n(k: int, n: int) -> None:
+    with pytest.raises(ValueError, match=f"k={k} is outside 0..n={n}"):
+        wilson_interval(k, n)
+
+
 @pytest.mark.parametrize(
     ("k", "low", "high"),
     [(0, 0.0, 3.689), (1, 0.0253, 5.572), (5, 1.6235, 11.668)],  # Garwood exact, standard tables

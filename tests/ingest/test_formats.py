@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from defectio.ingest.importer import import_paths
+from defectio.ingest.importer import BATCH, import_paths
 from defectio.store.repo import Store
 from tests.fixtures.documents import write_docx, write_html, write_pdf
 
@@ -190,3 +190,28 @@ def test_identity_without_a_key_is_refused_and_nothing_is_written(
     with pytest.raises(VaultError, match="no key is configured"):
         import_paths(store, [path])
     assert store.counts()["cases"] == 0
+
+
+def test_a_case_repeated_across_import_batches_is_written_once_with_every_new_passage(
+    store: Store, tmp_path: Path
+) -> None:
+    # More records than one write batch; case R1 comes back in the last batch with one of its
+    # passages again (unchanged, same label) and one new passage.
+    def record(case_id: str, texts: list[str]) -> str:
+        passages = [{"text": t, "lang": "en", "labels": ["corruption"]} for t in texts]
+        return json.dumps({"case_id": case_id, "alias": f"case {case_id}", "passages": passages})
+
+    lines = [record("R1", ["The emir kept the money.", "The emir kept the money."])]
+    lines += [record(f"R{i}", [f"Passage of case {i}."]) for i in range(2, BATCH + 20)]
+    lines.append(record("R1", ["The emir kept the money.", "They shot the deserters."]))
+    path = tmp_path / "batches.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_paths(store, [path])
+    assert report.counts["cases"] == {"added": BATCH + 19, "updated": 0, "unchanged": 0}
+    assert report.counts["passages"] == {"added": BATCH + 20, "updated": 0, "unchanged": 2}
+    assert report.counts["codes"] == {"added": BATCH + 20, "updated": 0, "unchanged": 2}
+    mine = [(p.position, p.text) for pid, p in store.passages() if p.case_id == "R1"]
+    assert mine == [(0, "The emir kept the money."), (3, "They shot the deserters.")]
+    again = import_paths(store, [path])
+    assert again.counts["passages"]["unchanged"] == BATCH + 22
+    assert store.counts()["annotations"] == BATCH + 20

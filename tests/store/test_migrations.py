@@ -3,6 +3,8 @@ back down to nothing, and up again, on SQLite and on PostgreSQL (see conftest.py
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -11,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 
+from defectio.ingest.importer import import_paths
 from defectio.model import Case
 from defectio.store.repo import Store, _alembic_config
 from defectio.store.schema import Base
@@ -107,3 +110,29 @@ def test_a_store_left_at_the_first_revision_is_brought_to_head_with_its_rows(
         assert store.get_meta("note") == "written at the first revision"
     finally:
         store.dispose()
+
+
+def test_upgrading_to_0004_fills_the_codes_per_case_from_the_annotations(
+    db_url: str, reference_path: Path
+) -> None:
+    store = Store(db_url)
+    try:
+        import_paths(store, [reference_path], actor="test")
+        before = _case_codes(store)
+    finally:
+        store.dispose()
+    assert before and len(before) > 30
+    _migrate(db_url, "0003", down=True)
+    assert "case_codes" not in _user_tables(db_url)
+    assert _migrate(db_url, "head") == _revisions_oldest_first()[-1]
+    store = Store(db_url)
+    try:
+        assert _case_codes(store) == before
+    finally:
+        store.dispose()
+
+
+def _case_codes(store: Store) -> list[tuple[str, str, int, int]]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM case_codes ORDER BY case_id, code"))
+        return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -21,7 +21,7 @@ def test_migrations_build_exactly_the_tables_the_models_describe(store: Store) -
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
 
 
 def test_a_unit_of_work_that_raises_writes_nothing(store: Store) -> None:

@@ -95,6 +95,35 @@ def test_the_sign_in_form_needs_its_own_csrf_token(client: TestClient) -> None:
     assert "defectio_session" not in response.headers.get("set-cookie", "")
 
 
+def test_a_sign_in_without_the_sign_in_csrf_cookie_is_refused(
+    client: TestClient, web_store: WebStore
+) -> None:
+    # a real token from another browser's form, but this client never got the cookie
+    other = TestClient(client.app, follow_redirects=False)
+    token = _signin_form(other)
+    for sent in (token, ""):
+        response = client.post(
+            "/sign-in",
+            data={"username": "coder", "password": PASSWORD, "csrf_token": sent, "next": "/"},
+        )
+        assert response.status_code == 403, sent
+        assert "defectio_session" not in response.headers.get("set-cookie", "")
+    assert "defectio_session" not in client.cookies
+
+
+def test_an_invalid_bearer_token_is_refused_even_with_a_signed_in_session(
+    client: TestClient,
+) -> None:
+    sign_in(client, "admin")
+    assert client.get("/api/v1/me").status_code == 200  # the session alone works
+    for header in ("Bearer dfo_madeup", "Bearer x"):
+        response = client.get("/api/v1/me", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.headers["www-authenticate"] == "Bearer"
+        page = client.get("/audit", headers={"Authorization": header})
+        assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
+
+
 def test_five_wrong_passwords_lock_the_account(client: TestClient, store_of: Store) -> None:
     for _ in range(5):
         token = _signin_form(client)
@@ -207,8 +236,9 @@ def test_a_revoked_token_stops_working(client: TestClient, store_of: Store) -> N
 
 
 def test_identity_is_shown_to_admin_only_and_each_reveal_is_logged(
-    client: TestClient, store_of: Store
+    client: TestClient, store_of: Store, web_store: WebStore
 ) -> None:
+    admin_token = web_store.tokens[Role.ADMIN]
     seal_identity(store_of, "D001")
     csrf = sign_in(client, "admin")
     page = client.get("/cases/D001").text
@@ -219,8 +249,8 @@ def test_identity_is_shown_to_admin_only_and_each_reveal_is_logged(
     assert [(e["actor"], e["target_id"]) for e in reveals] == [("admin", "D001")]
     # the name never reaches the event log, nor any API answer
     assert "TEST-NAME-0001" not in str(store_of.events())
-    api = client.get("/api/v1/cases/D001", headers={"Authorization": "Bearer x"})
-    assert "TEST-NAME-0001" not in api.text
+    api = client.get("/api/v1/cases/D001", headers={"Authorization": f"Bearer {admin_token}"})
+    assert api.status_code == 200 and "TEST-NAME-0001" not in api.text
 
 
 def test_signing_out_ends_the_session(client: TestClient) -> None:

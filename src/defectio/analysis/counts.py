@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -25,15 +26,27 @@ def year_left(case: Case) -> str:
 
 def case_counts(cases: tuple[Case, ...] | list[Case]) -> dict[str, Any]:
     """Cases in all and by gender, region and year of leaving, most frequent first."""
+    return case_counts_of(
+        len(cases),
+        Counter(c.gender.value for c in cases),
+        Counter(c.region.value for c in cases),
+        Counter(year_left(c) for c in cases),
+    )
 
-    def tally(values: list[str]) -> dict[str, int]:
-        return dict(sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0])))
+
+def case_counts_of(
+    n: int, by_gender: Mapping[str, int], by_region: Mapping[str, int], by_year: Mapping[str, int]
+) -> dict[str, Any]:
+    """``case_counts``' dict from tallies however they were reached (a corpus, the database)."""
+
+    def ordered(counts: Mapping[str, int]) -> dict[str, int]:
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     return {
-        "cases": len(cases),
-        "by_gender": tally([c.gender.value for c in cases]),
-        "by_region": tally([c.region.value for c in cases]),
-        "by_year_left": dict(sorted(Counter(year_left(c) for c in cases).items())),
+        "cases": n,
+        "by_gender": ordered(by_gender),
+        "by_region": ordered(by_region),
+        "by_year_left": dict(sorted(by_year.items())),
     }
 
 
@@ -110,20 +123,41 @@ def code_counts(
 ) -> list[CodeCount]:
     """For each code of the codebook: cases and passages carrying it, and how many of those
     cases rest only on unreviewed machine codes."""
-    codes = passage_codes(corpus, basis)
-    out = []
-    for code in codebook.codes:
-        mine = [c for c in codes if c.code == code.id]
+    by_code: dict[str, list[PassageCode]] = {}
+    for c in passage_codes(corpus, basis):
+        by_code.setdefault(c.code, []).append(c)
+    found = {}
+    for code, mine in by_code.items():
         reviewed_cases = {c.case_id for c in mine if c.reviewed}
         all_cases = {c.case_id for c in mine}
+        found[code] = CodeTotals(
+            len(all_cases), len({c.passage_id for c in mine}), len(all_cases - reviewed_cases)
+        )
+    return counts_by_codebook(codebook, found)
+
+
+@dataclass(frozen=True)
+class CodeTotals:
+    """A code's counts however they were reached (from a corpus, or in the database)."""
+
+    cases: int
+    passages: int
+    unreviewed_cases: int
+
+
+def counts_by_codebook(codebook: Codebook, found: Mapping[str, CodeTotals]) -> list[CodeCount]:
+    """One count per code of the codebook, in its order; a code nobody carries counts zero."""
+    out = []
+    for code in codebook.codes:
+        totals = found.get(code.id, CodeTotals(0, 0, 0))
         out.append(
             CodeCount(
                 code=code.id,
                 label=code.label,
                 family=code.family.value,
-                cases=len(all_cases),
-                passages=len({c.passage_id for c in mine}),
-                unreviewed_cases=len(all_cases - reviewed_cases),
+                cases=totals.cases,
+                passages=totals.passages,
+                unreviewed_cases=totals.unreviewed_cases,
             )
         )
     return out
@@ -131,8 +165,17 @@ def code_counts(
 
 def stats_summary(corpus: Corpus, codebook: Codebook) -> dict[str, Any]:
     """What ``defectio stats --json`` prints: case counts and code counts by basis."""
-    summary = case_counts(corpus.cases)
-    summary["passages"] = len(corpus.passages)
+    return summary_of(
+        case_counts(corpus.cases), len(corpus.passages), codebook, code_counts(corpus, codebook)
+    )
+
+
+def summary_of(
+    cases: dict[str, Any], n_passages: int, codebook: Codebook, counts: list[CodeCount]
+) -> dict[str, Any]:
+    """The stats summary from its parts: ``case_counts``' dict, passages, the code counts."""
+    summary = dict(cases)
+    summary["passages"] = n_passages
     summary["codebook"] = codebook.ref
     summary["codes"] = {
         c.code: {
@@ -141,6 +184,6 @@ def stats_summary(corpus: Corpus, codebook: Codebook) -> dict[str, Any]:
             "passages": c.passages,
             "unreviewed_cases": c.unreviewed_cases,
         }
-        for c in code_counts(corpus, codebook)
+        for c in counts
     }
     return summary

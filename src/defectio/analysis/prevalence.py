@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from defectio.analysis.counts import Basis, code_counts
+from defectio.analysis.counts import Basis, CodeCount, code_counts
 from defectio.analysis.intervals import wilson_interval
-from defectio.analysis.tables import code_matrix, describe
+from defectio.analysis.tables import describe
 from defectio.codebook import Codebook
 from defectio.model import Corpus
 
@@ -28,25 +28,28 @@ def prevalence(corpus: Corpus, codebook: Codebook, basis: Basis = Basis.COMBINED
     """One row per code, in codebook order: cases carrying it out of N, the share and its
     Wilson 95% interval, passages, and ``unreviewed`` (cases that carry it only through
     unreviewed machine suggestions)."""
-    matrix = code_matrix(corpus, codebook, basis)
-    passages = {c.code: c.passages for c in code_counts(corpus, codebook, basis)}
-    n = matrix.n_cases
+    return prevalence_of(code_counts(corpus, codebook, basis), len(corpus.cases), basis)
+
+
+def prevalence_of(counts: list[CodeCount], n: int, basis: Basis) -> pd.DataFrame:
+    """The prevalence table from code counts (one per codebook code, in its order) out of
+    ``n`` cases, however the counts were reached."""
     rows = []
-    for code in codebook.codes:
-        k = int(matrix.carries[code.id].sum())
+    for count in counts:
+        k = count.cases
         low, high = wilson_interval(k, n)
         rows.append(
             {
-                "code": code.id,
-                "label": code.label,
-                "family": code.family.value,
+                "code": count.code,
+                "label": count.label,
+                "family": count.family,
                 "cases": k,
                 "n": n,
                 "share": k / n if n else float("nan"),
                 "ci_low": low,
                 "ci_high": high,
-                "passages": passages[code.id],
-                "unreviewed": int(matrix.unreviewed[code.id].sum()),
+                "passages": count.passages,
+                "unreviewed": count.unreviewed_cases,
             }
         )
     frame = pd.DataFrame(rows, columns=COLUMNS)

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from defectio import service
 from defectio.analysis.catalog import TABLES, AnalysisTable, analysis_table
-from defectio.analysis.counts import Basis, code_counts, stats_summary
+from defectio.analysis.counts import Basis
 from defectio.cli.app import console, fail_cleanly, open_store
 from defectio.errors import InputError
 from defectio.export.formats import export_corpus
@@ -44,7 +45,7 @@ def stats(
         _print_analysis(by, table, "json" if as_json else fmt)
         return
     with open_store(create=False) as store:
-        summary = stats_summary(store.corpus(), store.codebook())
+        summary = service.stats_summary(store, store.codebook())
     if as_json:
         print(json.dumps(summary, ensure_ascii=False))
         return
@@ -116,10 +117,10 @@ def _cell(column: str, value: object) -> str:
 
 
 def prevalence_table(store: Store) -> Table:
-    corpus, book = store.corpus(), store.codebook()
-    n = len(corpus.cases)
-    people = {c.code: c for c in code_counts(corpus, book, Basis.PEOPLE)}
-    machine = {c.code: c for c in code_counts(corpus, book, Basis.MACHINE)}
+    book = store.codebook()
+    n = store.counts()["cases"]
+    people = {c.code: c for c in service.code_counts(store, book, Basis.PEOPLE)}
+    machine = {c.code: c for c in service.code_counts(store, book, Basis.MACHINE)}
     table = Table(title=f"cases carrying each code (N={n})", show_edge=False)
     for col, justify in (
         ("code", "left"),

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from defectio.cli.app import console, fail_cleanly, open_store
 from defectio.review.agreement import AgreementReport
-from defectio.store.review import store_agreement
+from defectio.service import store_agreement
 
 JSON_ITEMS = 50
 GUIDE = (

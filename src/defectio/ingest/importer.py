@@ -21,7 +21,8 @@ from defectio.ingest.records import Record
 from defectio.interchange.codebook_import import import_codebook, is_codebook_file
 from defectio.interchange.draft import FamilyChoice
 from defectio.interchange.merge import MergeSummary
-from defectio.model import Annotation, AnnotationStatus, CoderKind, Passage
+from defectio.model import Annotation, AnnotationStatus, Case, CoderKind, Passage, Source
+from defectio.store import bulk
 from defectio.store.repo import Change, Store, UnitOfWork
 
 READERS: tuple[ModuleType, ...] = (jsonl, csvfile, textfile, htmlfile, pdffile, docxfile)
@@ -105,36 +106,61 @@ class _Importer:
                     )
 
     def write(self, records: list[Record]) -> None:
+        """One batch of records, written with a few statements per kind of row."""
         todo = [(r, i) for r in records for i, p in enumerate(r.passages) if p.lang is None]
         langs = detect_languages([r.passages[i].text for r, i in todo]) if todo else []
         detected = {(id(r), i): lang for (r, i), lang in zip(todo, langs, strict=True)}
-        label_coder = "import"
+        cases: list[Case] = []
+        sources: list[Source] = []
+        links: list[tuple[str, str, int]] = []
+        passages: list[Passage] = []
+        codes: list[Annotation] = []
         for record in records:
             case_id = record.case.case_id
             if case_id not in self.written_cases:
-                self.report.note("cases", self.uow.upsert_case(record.case))
+                cases.append(record.case)
                 self.written_cases.add(case_id)
-            if record.identity is not None:
-                self.uow.put_identity(case_id, record.identity)
             for source in record.sources:
                 if source.url not in self.written_sources:
-                    self.report.note("sources", self.uow.upsert_source(source))
+                    sources.append(source)
                     self.written_sources.add(source.url)
                 pos = self.source_positions.get(case_id, 0)
-                self.uow.flush()
-                self.uow.link_source(case_id, source.source_id, pos)
+                links.append((case_id, source.source_id, pos))
                 self.source_positions[case_id] = pos + 1
-            default_source = record.sources[0].source_id if record.sources else None
-            for i, item in enumerate(record.passages):
-                position = self.positions.get(case_id, 0)
-                self.positions[case_id] = position + 1
-                source_id = default_source
-                if item.source_url:
-                    source_id = next(
-                        (s.source_id for s in record.sources if s.url == item.source_url),
-                        default_source,
-                    )
-                passage = Passage(
+            mine = self._passages(record, detected)
+            passages += mine
+            for item, passage in zip(record.passages, mine, strict=True):
+                codes += [self._label(record, passage, label) for label in item.labels]
+        self._note("cases", bulk.upsert_cases(self.uow, cases))
+        for record in records:  # sealed one at a time: identities are few
+            if record.identity is not None:
+                self.uow.put_identity(record.case.case_id, record.identity)
+        self._note("sources", bulk.upsert_sources(self.uow, sources))
+        bulk.link_sources(self.uow, links)
+        self._note("passages", bulk.upsert_passages(self.uow, passages))
+        self._note("codes", bulk.add_person_codes(self.uow, codes))
+
+    def _note(self, kind: str, changes: list[Change]) -> None:
+        for change in changes:
+            self.report.note(kind, change)
+
+    def _passages(
+        self, record: Record, detected: dict[tuple[int, int], str | None]
+    ) -> list[Passage]:
+        case_id = record.case.case_id
+        default_source = record.sources[0].source_id if record.sources else None
+        out = []
+        for i, item in enumerate(record.passages):
+            position = self.positions.get(case_id, 0)
+            self.positions[case_id] = position + 1
+            source_id = default_source
+            if item.source_url:
+                source_id = next(
+                    (s.source_id for s in record.sources if s.url == item.source_url),
+                    default_source,
+                )
+            out.append(
+                Passage(
                     case_id=case_id,
                     text=item.text,
                     voice=item.voice,
@@ -142,19 +168,19 @@ class _Importer:
                     source_id=source_id,
                     position=position,
                 )
-                self.report.note("passages", self.uow.upsert_passage(passage))
-                for label in item.labels:
-                    change = self.uow.add_annotation(
-                        Annotation(
-                            passage_id=passage.passage_id,
-                            code=label,
-                            coder=f"{label_coder}:{Path(record.path).name[-100:]}",
-                            coder_kind=CoderKind.PERSON,
-                            probability=1.0,
-                            status=AnnotationStatus.ACCEPTED,
-                        )
-                    )
-                    self.report.note("codes", change)
+            )
+        return out
+
+    @staticmethod
+    def _label(record: Record, passage: Passage, label: str) -> Annotation:
+        return Annotation(
+            passage_id=passage.passage_id,
+            code=label,
+            coder=f"import:{Path(record.path).name[-100:]}",
+            coder_kind=CoderKind.PERSON,
+            probability=1.0,
+            status=AnnotationStatus.ACCEPTED,
+        )
 
 
 def import_paths(

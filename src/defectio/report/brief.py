@@ -55,13 +55,16 @@ def brief_context(
     options: BriefOptions | None = None,
     figures: Sequence[Mapping[str, str]] | None = None,
     foreign_fighters: Sequence[Mapping[str, str]] | None = None,
+    counted: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Everything the brief shows, computed from the corpus. ``figures`` (the 2015 study's)
-    adds the comparison with the study; ``foreign_fighters`` adds the context rates."""
+    adds the comparison with the study; ``foreign_fighters`` adds the context rates;
+    ``counted`` is the corpus's prevalence table when it is already at hand (unfiltered)."""
     opts = options or BriefOptions(title=title, coder=coder)
+    filtered = opts.since is not None or opts.region is not None
     corpus = filter_corpus(corpus, since=opts.since, region=opts.region)
     n = len(corpus.cases)
-    table = prevalence(corpus, codebook)
+    table = counted if counted is not None and not filtered else prevalence(corpus, codebook)
     matrix = code_matrix(corpus, codebook)
     exits = findings.narrative_rows(table, codebook, Family.EXIT)
     joins = findings.narrative_rows(table, codebook, Family.JOIN)
@@ -230,9 +233,9 @@ def _methods(
     }
 
 
-def prevalence_svg(corpus: Corpus, codebook: Codebook) -> str:
-    """The brief's prevalence chart for a corpus (the web dashboard shows it too)."""
-    return _prevalence_svg(prevalence(corpus, codebook), codebook)
+def prevalence_table_svg(table: pd.DataFrame, codebook: Codebook) -> str:
+    """The brief's prevalence chart for a prevalence table (the web dashboard shows it)."""
+    return _prevalence_svg(table, codebook)
 
 
 def timeline_svg(corpus: Corpus) -> str:

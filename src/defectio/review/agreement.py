@@ -43,32 +43,102 @@ conclusions; below 0.667, do not rely on the coding.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from defectio.analysis.counts import latest_machine_run
 from defectio.codebook import Codebook
-from defectio.model import AnnotationStatus, CoderKind, Corpus, is_settlement
+from defectio.model import AnnotationStatus, CoderKind, is_settlement
 
 MACHINE = "machine"
 Unit = tuple[str, str]
 
 
+class JudgedPassage(Protocol):
+    """What agreement reads of a passage (a ``Passage`` has it)."""
+
+    @property
+    def passage_id(self) -> str: ...
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def position(self) -> int: ...
+
+
+class JudgedCode(Protocol):
+    """What agreement reads of an annotation (an ``Annotation`` has it)."""
+
+    @property
+    def passage_id(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def coder(self) -> str: ...
+    @property
+    def coder_kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def run_id(self) -> int | None: ...
+
+
+class Judgements(Protocol):
+    """Passages in case order and the annotations on them: a ``Corpus``, or only the columns
+    agreement needs, read straight from the store."""
+
+    @property
+    def passages(self) -> Sequence[JudgedPassage]: ...
+    @property
+    def annotations(self) -> Sequence[JudgedCode]: ...
+
+
+def _latest_machine_run(corpus: Judgements) -> int | None:
+    runs = [
+        a.run_id
+        for a in corpus.annotations
+        if a.coder_kind == CoderKind.MACHINE and a.run_id is not None
+    ]
+    return max(runs) if runs else None
+
+
 def judgements(
-    corpus: Corpus, codebook: Codebook, machine_passages: Collection[str] | None = None
+    corpus: Judgements,
+    codebook: Codebook,
+    machine_passages: Collection[str] | None = None,
+    machine_run: int | None = None,
 ) -> dict[str, dict[Unit, int]]:
     """For each coder (``machine`` first, then people by name), its 0/1 value on every unit it
-    judged, keyed by ``(passage_id, code)`` in passage then codebook order."""
+    judged, keyed by ``(passage_id, code)`` in passage then codebook order. ``machine_run``
+    names the latest machine run when the corpus is a part of a store that may not show it."""
+    judged, applied = _judged(corpus, codebook, machine_passages, machine_run)
     order = [p.passage_id for p in corpus.passages]
-    known = set(order)
-    codes = codebook.code_ids
-    in_book = set(codes)
-    run = latest_machine_run(corpus)
+    out: dict[str, dict[Unit, int]] = {}
+    for coder, passages in judged.items():
+        yes = applied[coder]
+        out[coder] = {
+            (pid, code): int((pid, code) in yes)
+            for pid in order
+            if pid in passages
+            for code in codebook.code_ids
+        }
+    return out
+
+
+def _judged(
+    corpus: Judgements,
+    codebook: Codebook,
+    machine_passages: Collection[str] | None,
+    machine_run: int | None,
+) -> tuple[dict[str, set[str]], dict[str, set[Unit]]]:
+    """The passages each coder judged (``machine`` first, then people by name) and the units
+    it valued 1: every other unit on a judged passage is a 0."""
+    known = {p.passage_id for p in corpus.passages}
+    in_book = set(codebook.code_ids)
+    run = machine_run if machine_run is not None else _latest_machine_run(corpus)
     judged: dict[str, set[str]] = {}
     applied: dict[str, set[Unit]] = {}
     machine_seen: set[str] = set()
@@ -90,21 +160,11 @@ def judgements(
                 machine_applied.add((a.passage_id, a.code))
     if run is not None:
         coverage = set(machine_passages) if machine_passages is not None else set()
-        judged_by_machine = (coverage | machine_seen) & known
-        judged = {MACHINE: judged_by_machine, **dict(sorted(judged.items()))}
+        judged = {MACHINE: (coverage | machine_seen) & known, **dict(sorted(judged.items()))}
         applied[MACHINE] = machine_applied
     else:
         judged = dict(sorted(judged.items()))
-    out: dict[str, dict[Unit, int]] = {}
-    for coder, passages in judged.items():
-        yes = applied[coder]
-        out[coder] = {
-            (pid, code): int((pid, code) in yes)
-            for pid in order
-            if pid in passages
-            for code in codes
-        }
-    return out
+    return judged, applied
 
 
 def cohen_kappa(a: Sequence[int], b: Sequence[int]) -> float | None:
@@ -163,16 +223,6 @@ def _pairable_counts(data: Sequence[Sequence[int | None]]) -> NDArray[np.float64
         return None
     pairable: NDArray[np.float64] = counts[keep]
     return pairable
-
-
-def _pairable_units(data: Sequence[Sequence[int | None]]) -> tuple[int, int]:
-    """How many units are pairable, and how many coders have a value on one of them."""
-    if not data:
-        return 0, 0
-    width = len(data[0])
-    keep = [sum(r[u] is not None for r in data) >= 2 for u in range(width)]
-    coders = sum(any(k and v is not None for k, v in zip(keep, r, strict=True)) for r in data)
-    return sum(keep), coders
 
 
 @dataclass(frozen=True)
@@ -257,51 +307,69 @@ class AgreementReport:
 
 
 def agreement(
-    corpus: Corpus,
+    corpus: Judgements,
     codebook: Codebook,
     *,
     machine_passages: Collection[str] | None = None,
     settled: Collection[tuple[str, str]] = (),
+    machine_run: int | None = None,
 ) -> AgreementReport:
-    """Kappa for each pair of coders, alpha per code and overall, and the open disagreements."""
-    values = judgements(corpus, codebook, machine_passages)
-    coders = tuple(values)
+    """Kappa for each pair of coders, alpha per code and overall, and the open disagreements.
+
+    Counted, not tabulated: a unit no coder valued 1 is a 0 for every coder that judged its
+    passage, so the figures come from how many coders judged each passage and the units valued
+    1, and the work grows with the codes given, not with passages x codes."""
+    judged, applied = _judged(corpus, codebook, machine_passages, machine_run)
+    coders = tuple(judged)
+    n_codes = len(codebook.code_ids)
     pairs = []
     for a, b in combinations(coders, 2):
-        shared = [u for u in values[a] if u in values[b]]
-        va = [values[a][u] for u in shared]
-        vb = [values[b][u] for u in shared]
-        observed = (
-            sum(x == y for x, y in zip(va, vb, strict=True)) / len(shared) if shared else None
-        )
-        pairs.append(PairAgreement(a, b, len(shared), observed, cohen_kappa(va, vb)))
+        shared = judged[a] & judged[b]
+        n = len(shared) * n_codes
+        ones_a = sum(1 for u in applied[a] if u[0] in shared)
+        ones_b = sum(1 for u in applied[b] if u[0] in shared)
+        both = len(applied[a] & applied[b])
+        same = n - ones_a - ones_b + 2 * both
+        observed = same / n if n else None
+        pairs.append(PairAgreement(a, b, n, observed, _kappa(n, same, ones_a, ones_b)))
 
-    passages = corpus.passages
+    # How many coders judged each passage; units on passages judged by two or more pair up.
+    judges: Counter[str] = Counter(p for c in coders for p in judged[c])
+    pairable = {p for p, m in judges.items() if m >= 2}
+    n_coders = sum(1 for c in coders if judged[c] & pairable)
+    ones: Counter[Unit] = Counter(u for c in coders for u in applied[c] if u[0] in pairable)
+    by_code: dict[str, dict[Unit, int]] = {}
+    for unit, k in ones.items():
+        by_code.setdefault(unit[1], {})[unit] = k
     code_rows = []
     for entry in codebook.codes:
-        data = [[values[c].get((p.passage_id, entry.id)) for p in passages] for c in coders]
-        n_units, n_coders = _pairable_units(data)
-        alpha = krippendorff_alpha_nominal(data)
-        code_rows.append(CodeAgreement(entry.id, entry.label, alpha, n_units, n_coders))
-    units = [(p.passage_id, code) for p in passages for code in codebook.code_ids]
-    overall = krippendorff_alpha_nominal([[values[c].get(u) for u in units] for c in coders])
+        mine = by_code.get(entry.id, {})
+        alpha = _alpha(len(pairable), sum(judges[p] for p in pairable), mine, judges)
+        n_units = len(pairable)
+        code_rows.append(
+            CodeAgreement(entry.id, entry.label, alpha, n_units, n_coders if n_units else 0)
+        )
+    values = n_codes * sum(judges[p] for p in pairable)
+    overall = _alpha(len(pairable) * n_codes, values, ones, judges)
 
     closed = {(str(pid), str(code)) for pid, code in settled}
+    where = {p.passage_id: p for p in corpus.passages}
     found = []
-    for p in passages:
-        for code in sorted(codebook.code_ids):
-            unit = (p.passage_id, code)
-            said = [(c, values[c][unit]) for c in coders if unit in values[c]]
-            if len(said) < 2 or len({v for _, v in said}) < 2 or unit in closed:
-                continue
-            disagreement = Disagreement(
-                passage_id=p.passage_id,
-                case_id=p.case_id,
-                code=code,
-                present=tuple(c for c, v in said if v),
-                absent=tuple(c for c, v in said if not v),
-            )
-            found.append((p.case_id, p.position, p.passage_id, code, disagreement))
+    for unit in sorted({u for c in coders for u in applied[c]}):
+        pid, code = unit
+        said = [c for c in coders if pid in judged[c]]
+        present = tuple(c for c in said if unit in applied[c])
+        if len(said) < 2 or len(present) == len(said) or unit in closed:
+            continue
+        p = where[pid]
+        disagreement = Disagreement(
+            passage_id=pid,
+            case_id=p.case_id,
+            code=code,
+            present=present,
+            absent=tuple(c for c in said if unit not in applied[c]),
+        )
+        found.append((p.case_id, p.position, pid, code, disagreement))
     found.sort(key=lambda row: row[:4])
     return AgreementReport(
         coders=coders,
@@ -310,3 +378,33 @@ def agreement(
         alpha_overall=overall,
         disagreements=tuple(row[4] for row in found),
     )
+
+
+def _kappa(n: int, same: int, ones_a: int, ones_b: int) -> float | None:
+    """``cohen_kappa`` from the counts of two coders' 0/1 values on ``n`` shared units."""
+    if n == 0:
+        return None
+    observed = same / n
+    expected = ((n - ones_a) * (n - ones_b) + ones_a * ones_b) / (n * n)
+    if expected >= 1.0:
+        return None
+    return (observed - expected) / (1.0 - expected)
+
+
+def _alpha(
+    n_units: int, n_values: int, ones: Mapping[Unit, int], judges: Mapping[str, int]
+) -> float | None:
+    """Nominal alpha of 0/1 values over ``n_units`` pairable units holding ``n_values`` values,
+    of which ``ones[u]`` are 1 on unit u (``judges[passage]`` values there): the coincidence
+    method of ``krippendorff_alpha_nominal``, summed over the units that hold a 1."""
+    n_ones = sum(ones.values())
+    n_zeros = n_values - n_ones
+    if n_units == 0 or n_ones == 0 or n_zeros == 0:
+        return None
+    mixed = 0.0  # o[0, 1] = o[1, 0]: pairs of a 0 and a 1 within a unit, weighted 1 / (m - 1)
+    for (pid, _), k in ones.items():
+        m = judges[pid]
+        mixed += (m - k) * k / (m - 1)
+    n = float(n_values)
+    disagree_expected = n * n - float(n_zeros * n_zeros + n_ones * n_ones)
+    return 1.0 - (n - 1.0) * (2.0 * mixed) / disagree_expected

@@ -21,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, Integer, String, cast, create_engine, event, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -40,6 +40,7 @@ from defectio.model import (
     Source,
 )
 from defectio.store import vault
+from defectio.store.codes import cases_of_passages, refill_case_codes
 from defectio.store.schema import (
     AnnotationRow,
     CaseRow,
@@ -56,6 +57,8 @@ from defectio.store.schema import (
 )
 
 DB_ENV = "DEFECTIO_DB"
+DATA_VERSION = "data_version"
+RECOUNT_ALL_FROM = 2000  # cases touched by one unit of work
 POOL_SIZE = 16
 POOL_OVERFLOW = 32
 Change = Literal["added", "updated", "unchanged"]
@@ -81,7 +84,7 @@ def current_actor() -> str:
         return "unknown"
 
 
-def _case_fields_hash(case: Case) -> str:
+def case_fields_hash(case: Case) -> str:
     payload = json.dumps(case.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -165,6 +168,8 @@ class Store:
             uow = UnitOfWork(session, actor or current_actor(), self)
             try:
                 yield uow
+                uow.recount()
+                _bump_data_version(session)
                 session.commit()
             except DataError as exc:
                 # PostgreSQL checks what SQLite lets through (VARCHAR lengths, NUL characters):
@@ -259,6 +264,11 @@ class Store:
             annotations=annotations,
         )
 
+    def data_version(self) -> int:
+        """A number that goes up with every committed unit of work: what caches key on."""
+        value = self.get_meta(DATA_VERSION)
+        return int(value) if value else 0
+
     def get_meta(self, key: str) -> str | None:
         with Session(self.engine) as s:
             row = s.get(MetaRow, key)
@@ -315,6 +325,17 @@ class Store:
         self.engine.dispose()
 
 
+def _bump_data_version(session: Session) -> None:
+    """Last before the commit, so on PostgreSQL the row lock it takes is held for no time."""
+    bumped = session.execute(
+        update(MetaRow)
+        .where(MetaRow.key == DATA_VERSION)
+        .values(value=cast(cast(MetaRow.value, Integer) + 1, String))
+    )
+    if not bumped.rowcount:  # type: ignore[attr-defined]
+        session.add(MetaRow(key=DATA_VERSION, value="1"))
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -357,6 +378,32 @@ class UnitOfWork:
         self.actor = actor
         self._store = store
         self._key: vault.SecretKey | None = None
+        # What ``case_codes`` must follow at commit: passages whose annotations changed, or
+        # everything (a machine run's suggestions move the latest run).
+        self.touched: set[str] = set()
+        self.recount_all = False
+        event.listen(session, "before_flush", self._track)
+
+    def _track(self, session: Session, _context: Any, _instances: Any) -> None:
+        if self.recount_all:
+            return
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if not isinstance(obj, AnnotationRow):
+                continue
+            if obj.coder_kind == CoderKind.MACHINE.value and obj in session.new:
+                self.recount_all = True
+                return
+            self.touched.add(obj.passage_id)
+
+    def recount(self) -> None:
+        """Bring ``case_codes`` up to this unit of work's changes, before it commits."""
+        self.session.flush()
+        if self.recount_all:
+            refill_case_codes(self.session, None)
+        elif self.touched:
+            cases = cases_of_passages(self.session, self.touched)
+            # Past a few thousand cases, one pass over every annotation beats many small ones.
+            refill_case_codes(self.session, cases if len(cases) < RECOUNT_ALL_FROM else None)
 
     # codebook
     def set_codebook(self, name_or_path: str | Path) -> Codebook:
@@ -384,7 +431,7 @@ class UnitOfWork:
 
     # cases
     def upsert_case(self, case: Case) -> Change:
-        digest = _case_fields_hash(case)
+        digest = case_fields_hash(case)
         row = self.session.get(CaseRow, case.case_id)
         data = case.model_dump(mode="json")
         if row is None:

@@ -9,16 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Exists, and_, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from defectio.analysis.counts import latest_machine_run
-from defectio.codebook import Codebook
 from defectio.errors import InputError, NotFoundError
 from defectio.model import SETTLED_PREFIX, Annotation, AnnotationStatus, CoderKind
-from defectio.review.agreement import AgreementReport, agreement
+from defectio.store.reads import latest_run, open_suggestions_query
 from defectio.store.repo import Store, UnitOfWork, _utc
-from defectio.store.schema import AnnotationRow, CodingRunRow, PassageRow
+from defectio.store.schema import AnnotationRow, PassageRow
 
 
 @dataclass(frozen=True)
@@ -52,33 +50,31 @@ def _stored(r: AnnotationRow) -> StoredAnnotation:
     )
 
 
-def _latest_run_id(s: Session) -> int | None:
-    return s.scalar(select(func.max(CodingRunRow.run_id)))
-
-
-def _person_decided() -> Exists:
-    person = aliased(AnnotationRow)
-    return exists().where(
-        and_(
-            person.passage_id == AnnotationRow.passage_id,
-            person.code == AnnotationRow.code,
-            person.coder_kind == CoderKind.PERSON.value,
-        )
-    )
-
-
 def open_suggestions(store: Store) -> list[StoredAnnotation]:
     """Suggestions of the latest run that no person has decided on yet."""
     with Session(store.engine) as s:
-        run = _latest_run_id(s)
+        run = latest_run(s)
         if run is None:
             return []
-        q = select(AnnotationRow).where(
-            AnnotationRow.run_id == run,
-            AnnotationRow.status == AnnotationStatus.SUGGESTED.value,
-            ~_person_decided(),
+        return [_stored(r) for r in s.scalars(open_suggestions_query(run))]
+
+
+def review_queue(store: Store, limit: int) -> tuple[list[StoredAnnotation], int]:
+    """The first ``limit`` open suggestions in ``review/queue.py``'s order (most uncertain
+    first: 1 - 2|p - 0.5|, then passage, then code), and how many are open in all."""
+    with Session(store.engine) as s:
+        run = latest_run(s)
+        if run is None:
+            return [], 0
+        total = s.scalar(select(func.count()).select_from(open_suggestions_query(run).subquery()))
+        p = AnnotationRow.probability
+        uncertainty = func.coalesce(1.0 - 2.0 * func.abs(p - 0.5), 0.0)
+        rows = s.scalars(
+            open_suggestions_query(run)
+            .order_by(uncertainty.desc(), AnnotationRow.passage_id, AnnotationRow.code)
+            .limit(limit)
         )
-        return [_stored(r) for r in s.scalars(q)]
+        return [_stored(r) for r in rows], total or 0
 
 
 def get_annotation(store: Store, annotation_id: int) -> StoredAnnotation | None:
@@ -218,7 +214,7 @@ def settle(
     if code not in known_codes:
         raise InputError(f"code {code!r} is not in the codebook")
     status = AnnotationStatus.ACCEPTED if present else AnnotationStatus.REJECTED
-    run = _latest_run_id(uow.session)
+    run = latest_run(uow.session)
     suggestion = uow.session.scalars(
         select(AnnotationRow).where(
             AnnotationRow.passage_id == passage_id,
@@ -246,17 +242,3 @@ def settled_units(events: list[dict[str, object]]) -> set[tuple[str, str]]:
         if e.get("action") == "disagreement.settled" and isinstance(payload, dict):
             out.add((str(payload.get("passage_id")), str(payload.get("code"))))
     return out
-
-
-def store_agreement(store: Store, codebook: Codebook | None = None) -> AgreementReport:
-    """Agreement over the store as the CLI, the API and the agreement page show it: the
-    machine's coverage is its latest run's, and units a reviewer settled are off the list."""
-    corpus = store.corpus()
-    run = latest_machine_run(corpus)
-    coverage = store.passages_coded_by_run(run) if run is not None else None
-    return agreement(
-        corpus,
-        codebook or store.codebook(),
-        machine_passages=coverage,
-        settled=settled_units(store.events()),
-    )

@@ -49,6 +49,11 @@ class CodebookRow(Base):
 
 class CaseRow(Base):
     __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_gender", "gender"),
+        Index("ix_cases_region", "region"),
+        Index("ix_cases_left", "left"),
+    )
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     alias: Mapped[str] = mapped_column(Text)
     gender: Mapped[str] = mapped_column(String(16))
@@ -99,9 +104,10 @@ class CaseSourceRow(Base):
 
 class PassageRow(Base):
     __tablename__ = "passages"
+    __table_args__ = (Index("ix_passages_case_position", "case_id", "position"),)
     passage_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     case_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("cases.case_id", ondelete="CASCADE"), index=True
+        String(64), ForeignKey("cases.case_id", ondelete="CASCADE")
     )
     source_id: Mapped[str | None] = mapped_column(String(16), ForeignKey("sources.source_id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -144,6 +150,8 @@ class AnnotationRow(Base):
     __table_args__ = (
         UniqueConstraint("passage_id", "code", "coder", "run_id", name="uq_annotation"),
         Index("ix_annotations_code_status", "code", "status"),
+        # The latest machine run (the largest run id, read backwards) and its suggestions.
+        Index("ix_annotations_run_status", "run_id", "status"),
     )
     annotation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     passage_id: Mapped[str] = mapped_column(
@@ -158,6 +166,21 @@ class AnnotationRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     memo: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseCodeRow(Base):
+    """The codes each case carries on the combined basis (people's decisions, then the latest
+    machine run), with how many of its passages carry each and how many of those only by an
+    unreviewed suggestion. Kept by the one write path in the same transaction as the change."""
+
+    __tablename__ = "case_codes"
+    __table_args__ = (Index("ix_case_codes_code", "code", "case_id"),)
+    case_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("cases.case_id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    passages: Mapped[int] = mapped_column(Integer)
+    unreviewed_passages: Mapped[int] = mapped_column(Integer)
 
 
 class EventRow(Base):

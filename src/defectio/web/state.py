@@ -11,6 +11,8 @@ from defectio.codebook import Codebook
 from defectio.coding.base import Coder
 from defectio.coding.registry import resolve_name
 from defectio.counter.index import CounterIndex, build_index
+from defectio.review.agreement import AgreementReport
+from defectio.service import AnalysisCache, store_agreement
 from defectio.store.repo import Store
 from defectio.web.batching import CodingBatcher
 from defectio.web.settings import WebSettings
@@ -49,6 +51,7 @@ class AppState:
     def __init__(self, settings: WebSettings, store: Store | None = None) -> None:
         self.settings = settings
         self.store = store or Store(settings.db_url, create=False)
+        self.analyses = AnalysisCache(self.store)
         self.throttle = SignInThrottle(settings.signin_failures_per_ip, settings.signin_window_s)
         self._coders: dict[str, Coder] = {}
         self._batchers: dict[str, CodingBatcher] = {}
@@ -98,3 +101,9 @@ class AppState:
         with self._lock:
             self._index = (key, index)
         return index
+
+
+def agreement_report(state: AppState) -> AgreementReport:
+    """The store's agreement report, computed once per change of the store."""
+    book = state.codebook()
+    return state.analyses.get(("agreement", book.ref), lambda: store_agreement(state.store, book))

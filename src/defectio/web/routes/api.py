@@ -10,13 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
 
+from defectio import service
 from defectio.accounts.roles import Role
-from defectio.analysis.counts import stats_summary
 from defectio.counter.answer import answer
 from defectio.errors import NotFoundError
 from defectio.model import AnnotationStatus
+from defectio.store import reads
 from defectio.store import review as review_store
-from defectio.web import views
 from defectio.web.auth import Principal, app_state, can_admin, can_code, can_review, can_view
 from defectio.web.routes.pages import brief_file
 from defectio.web.schemas import (
@@ -35,6 +35,7 @@ from defectio.web.schemas import (
     PassageOut,
     SourceOut,
 )
+from defectio.web.state import agreement_report
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Bad input (the message names it)"},
@@ -73,22 +74,24 @@ def list_cases(
     region: Filter = None,
     year: Filter = None,
     code: Filter = None,
+    basis: Literal["combined", "people", "machine"] = "combined",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[CaseOut]:
-    corpus = app_state(request).store.corpus()
-    rows = views.filter_cases(corpus, views.CaseFilter(gender, region, year, code))
-    return [CaseOut.of(case, codes) for case, codes in rows[offset : offset + limit]]
+    """Cases in case id order with the codes each carries on ``basis`` (combined: people's
+    decisions first, then the latest machine run's suggestions), filtered."""
+    query = reads.CaseQuery(gender, region, year, code, basis)
+    rows, _ = reads.find_cases(app_state(request).store, query, limit=limit, offset=offset)
+    return [CaseOut.of(case, codes) for case, codes in rows]
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailOut, tags=["cases"])
 def get_case(request: Request, principal: Viewer, case_id: str) -> CaseDetailOut:
-    corpus = app_state(request).store.corpus()
-    case = next((c for c in corpus.cases if c.case_id == case_id), None)
+    store = app_state(request).store
+    case = reads.get_case(store, case_id)
     if case is None:
         raise NotFoundError(f"no case {case_id}")
-    codes = sorted(views.case_codes(corpus).get(case_id, set()))
-    by_id = {s.source_id: s for s in corpus.sources}
+    codes = reads.case_codes(store, [case_id])[case_id]
     sources = [
         SourceOut(
             source_id=s.source_id,
@@ -97,14 +100,9 @@ def get_case(request: Request, principal: Viewer, case_id: str) -> CaseDetailOut
             title=s.title,
             published=str(s.published) if s.published else None,
         )
-        for sid in corpus.case_sources.get(case_id, ())
-        if (s := by_id.get(sid)) is not None
+        for s in reads.case_sources(store, case_id)
     ]
-    passages = [
-        _passage(p.passage_id, p)
-        for p in sorted(corpus.passages, key=lambda p: p.position)
-        if p.case_id == case_id
-    ]
+    passages = [_passage(p.passage_id, p) for p in reads.find_passages(store, case_id=case_id)]
     base = CaseOut.of(case, codes).model_dump()
     return CaseDetailOut(**base, sources=sources, passages=passages)
 
@@ -129,12 +127,10 @@ def list_passages(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[PassageOut]:
-    rows = [
-        _passage(pid, p)
-        for pid, p in app_state(request).store.passages()
-        if case_id is None or p.case_id == case_id
-    ]
-    return rows[offset : offset + limit]
+    found = reads.find_passages(
+        app_state(request).store, case_id=case_id, limit=limit, offset=offset
+    )
+    return [_passage(p.passage_id, p) for p in found]
 
 
 @router.get("/annotations", response_model=list[AnnotationOut], tags=["annotations"])
@@ -248,7 +244,8 @@ async def code_text(request: Request, principal: Coder, body: CodeIn) -> CodeOut
 def stats(request: Request, principal: Viewer) -> dict[str, Any]:
     """What `defectio stats --json` prints."""
     state = app_state(request)
-    return stats_summary(state.store.corpus(), state.codebook())
+    book = state.codebook()
+    return state.analyses.get(("stats", book.ref), lambda: service.stats_summary(state.store, book))
 
 
 @router.post("/counter", response_model=CounterOut, tags=["counter"])
@@ -268,9 +265,7 @@ def counter(request: Request, principal: Viewer, body: CounterIn) -> dict[str, A
 @router.get("/agreement", tags=["analysis"])
 def agreement_figures(request: Request, principal: Reviewer) -> dict[str, Any]:
     """What `defectio agreement --json` prints."""
-    state = app_state(request)
-    report = review_store.store_agreement(state.store, state.codebook())
-    return report.to_dict(limit=50)
+    return agreement_report(app_state(request)).to_dict(limit=50)
 
 
 @router.get(

@@ -11,9 +11,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
+from defectio import service
+from defectio.codebook import Codebook
 from defectio.counter.answer import answer
 from defectio.errors import NotFoundError
-from defectio.report.brief import prevalence_svg, timeline_svg
+from defectio.report.brief import prevalence_table_svg, timeline_svg
+from defectio.store import reads
 from defectio.store import review as review_store
 from defectio.web import views
 from defectio.web.auth import (
@@ -23,6 +26,7 @@ from defectio.web.auth import (
     can_reveal_identity,
     can_view,
 )
+from defectio.web.state import AppState
 from defectio.web.templating import render
 from defectio.workflow import write_brief
 
@@ -38,21 +42,26 @@ BRIEF_TYPES = {
 @router.get("/")
 def dashboard(request: Request, principal: Viewer) -> Response:
     state = app_state(request)
-    data = views.dashboard(state.store.corpus(), state.codebook())
+    book = state.codebook()
+    data = state.analyses.get(("dashboard", book.ref), lambda: service.dashboard(state.store, book))
     return render(request, "dashboard.html", {"d": data, "run": state.store.latest_run()})
 
 
 @router.get("/charts/{name}.svg")
 def chart(request: Request, principal: Viewer, name: Literal["prevalence", "timeline"]) -> Response:
     state = app_state(request)
-    corpus = state.store.corpus()
-    if not corpus.cases:
-        svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
-    elif name == "prevalence":
-        svg = prevalence_svg(corpus, state.codebook())
-    else:
-        svg = timeline_svg(corpus)
+    book = state.codebook()
+    svg = state.analyses.get(("chart", name, book.ref), lambda: _chart(state, name, book))
     return Response(svg, media_type="image/svg+xml")
+
+
+def _chart(state: AppState, name: str, book: Codebook) -> str:
+    store = state.store
+    if not reads.count_cases(store):
+        return '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
+    if name == "prevalence":
+        return prevalence_table_svg(service.prevalence(store, book), book)
+    return timeline_svg(service.timeline_corpus(store))
 
 
 @router.get("/cases")
@@ -63,39 +72,41 @@ def cases(
     region: str | None = None,
     year: str | None = None,
     code: str | None = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     state = app_state(request)
-    corpus = state.store.corpus()
     book = state.codebook()
     flt = views.CaseFilter(gender or None, region or None, year or None, code or None)
+    size = views.CASES_PAGE
+    rows, matched = reads.find_cases(state.store, flt.query(), limit=size, offset=(page - 1) * size)
     return render(
         request,
         "cases.html",
         {
-            "rows": views.filter_cases(corpus, flt),
-            "options": views.filter_options(corpus, book),
+            "rows": rows,
+            "matched": matched,
+            "page": page,
+            "more": matched > page * size,
+            "options": views.filter_options(state.store, book),
             "flt": flt,
             "labels": {c.id: c.label for c in book.codes},
             "colours": views.code_colours(book),
-            "total": len(corpus.cases),
+            "total": reads.count_cases(state.store),
         },
     )
 
 
 def _case_context(request: Request, case_id: str) -> dict[str, object]:
     state = app_state(request)
-    corpus = state.store.corpus()
-    case = next((c for c in corpus.cases if c.case_id == case_id), None)
+    case = reads.get_case(state.store, case_id)
     if case is None:
         raise NotFoundError(f"no case {case_id}")
     book = state.codebook()
-    sources = {s.source_id: s for s in corpus.sources}
     return {
         "case": case,
-        "sources": [sources[s] for s in corpus.case_sources.get(case_id, ()) if s in sources],
+        "sources": reads.case_sources(state.store, case_id),
         "passages": views.case_passages(
-            corpus,
-            case_id,
+            reads.find_passages(state.store, case_id=case_id),
             review_store.list_annotations(state.store, case_id=case_id, limit=10_000),
         ),
         "codebook": book,

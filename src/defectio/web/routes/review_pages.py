@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from defectio.model import AnnotationStatus
-from defectio.review.queue import review_order, uncertainty
+from defectio.review.queue import uncertainty
+from defectio.store import reads
 from defectio.store import review as review_store
 from defectio.web import views
 from defectio.web.auth import Principal, app_state, can_code, can_review
 from defectio.web.highlight import evidence_runs
 from defectio.web.routes.auth_pages import _safe_next
+from defectio.web.state import agreement_report
 from defectio.web.templating import render
 
 # The store's ids are 32-bit integers (PostgreSQL INTEGER).
@@ -25,33 +27,34 @@ Reviewer = Annotated[Principal, Depends(can_review)]
 Memo = Annotated[str, Form(max_length=4000)]
 Next = Annotated[str, Form(max_length=2048)]
 QUEUE_PAGE = 25
+AGREEMENT_ITEMS = 50  # the disagreements the page lists
 
 
 @router.get("/review")
 def review_queue(request: Request, principal: Coder) -> Response:
     state = app_state(request)
     book = state.codebook()
-    open_items = review_order(review_store.open_suggestions(state.store))
-    passages = dict(state.store.passages())
-    texts = {pid: p.text for pid, p in passages.items()}
-    case_of = {pid: p.case_id for pid, p in passages.items()}
+    first, remaining = state.analyses.get(
+        ("review queue", QUEUE_PAGE), lambda: review_store.review_queue(state.store, QUEUE_PAGE)
+    )
+    texts = reads.passage_texts(state.store, {a.passage_id for a in first})
     items = [
         {
             "a": a,
-            "case_id": case_of.get(a.passage_id, ""),
+            "case_id": texts.get(a.passage_id, ("", ""))[0],
             "runs": evidence_runs(
-                texts.get(a.passage_id, ""), [(a.code, s, e) for s, e in a.evidence]
+                texts.get(a.passage_id, ("", ""))[1], [(a.code, s, e) for s, e in a.evidence]
             ),
             "uncertainty": uncertainty(a.probability),
         }
-        for a in open_items[:QUEUE_PAGE]
+        for a in first
     ]
     return render(
         request,
         "review.html",
         {
             "items": items,
-            "remaining": len(open_items),
+            "remaining": remaining,
             "labels": {c.id: c.label for c in book.codes},
             "definitions": {c.id: c.definition for c in book.codes},
             "colours": views.code_colours(book),
@@ -127,8 +130,9 @@ def add_code(
 def agreement_page(request: Request, principal: Reviewer) -> Response:
     state = app_state(request)
     book = state.codebook()
-    report = review_store.store_agreement(state.store, book)
-    texts = {pid: p.text for pid, p in state.store.passages()}
+    report = agreement_report(state)
+    shown = {d.passage_id for d in report.disagreements[:AGREEMENT_ITEMS]}
+    texts = {pid: text for pid, (_, text) in reads.passage_texts(state.store, shown).items()}
     return render(
         request,
         "agreement.html",
