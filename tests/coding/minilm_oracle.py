@@ -108,8 +108,9 @@ class MiniLMOracle:
         """Same contract as the package's engines (float32 unit rows, in input order)."""
         batches = encode_sorted(self._tok, texts, batch_size)
         results = [
-            np.stack([self._encode_one(row[m.astype(bool)]) for row, m in zip(ids, mask, strict=True)])
-            .astype(np.float32)
+            np.stack(
+                [self._encode_one(row[m.astype(bool)]) for row, m in zip(ids, mask, strict=True)]
+            ).astype(np.float32)
             for _, ids, mask in batches
         ]
         return scatter(batches, results, len(texts), self.dim)

@@ -340,9 +340,9 @@ class MiniLMOnnx:
     """all-MiniLM-L6-v2 on ONNX Runtime (graph built from the packaged weights, no torch).
 
     Length-sorted batches (single texts for int8) run ``workers`` at a time (default: one per
-    core, at most 8), each on one ONNX Runtime thread. On two shared cores this ran real passages about 40% faster than
-    one batch at a time on ONNX Runtime's own spinning thread pool, which collapses when
-    another process holds a core.
+    core, at most 8), each on one ONNX Runtime thread. On two shared cores this ran real
+    passages about 40% faster than one batch at a time on ONNX Runtime's own spinning thread
+    pool, which collapses when another process holds a core.
     """
 
     def __init__(
