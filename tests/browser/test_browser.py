@@ -156,7 +156,7 @@ def test_content_security_policy_holds(watched: Watched, shots: Shots) -> None:
     assert "claim=" in page.url
     assert page.locator("ol.answers li").count() > 0
     shots(page, "counter")
-    page.fill("input[name=claim]", "Remember to water the plants on Tuesday.")  # no pull in it
+    page.fill("input[name=claim]", "The library closes at six on Saturdays.")  # no pull in it
     with loads(page):
         page.click("form[action='/counter'] button[type=submit]")
     assert page.locator("p.fallback").inner_text().startswith("No join narrative was read")

@@ -19,7 +19,7 @@ from defectio.store.repo import Store
 from tests.counter._testimony import GATED
 
 runner = CliRunner()
-NO_PULL = "Remember to water the plants on Tuesday."  # no coder reads a pull in it
+NO_PULL = "The library closes at six on Saturdays."  # no coder reads a pull in it
 HIJRA = "Hijra to the caliphate is an obligation on every Muslim; come and live under sharia."
 # Claims of belonging, in our own words: the kind in which no join narrative may be read.
 BELONGING = [

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from defectio.accounts.roles import Role
 from tests.web.conftest import WebStore, sign_in
 
-NO_PULL = "Remember to water the plants on Tuesday."  # no coder reads a pull in it
+NO_PULL = "The library closes at six on Saturdays."  # no coder reads a pull in it
 HIJRA = "Hijra to the caliphate is an obligation on every Muslim; come and live under sharia."
 # Cases of the reference corpus that people coded retains_extremism (see PROVENANCE.md).
 REFERENCE_GATED = {"D015", "D023", "D033", "D035"}

@@ -47,11 +47,11 @@ def default_coder(book: Codebook, name: str | None = None) -> Coder:
 
 def reference_index(codebook: Codebook | None = None) -> CounterIndex:
     """The bundled reference corpus indexed for counter-messaging, once per process."""
-    from defectio.coding.embedding import embedder_status
     from defectio.coding.training import reference_codebook
+    from defectio.counter.relevance import relevance_status
     from defectio.reference import load_reference
 
-    status = embedder_status()
+    status = relevance_status()
     if codebook is None:
         with _LOCK:
             cached = _INDEXES.get(("reference", "default", status))
