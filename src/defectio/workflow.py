@@ -11,8 +11,9 @@ from pathlib import Path
 
 from defectio import service
 from defectio.codebook import Codebook, load_codebook
+from defectio.coding.adapt import STORE_WEIGHT, combine
 from defectio.coding.base import Coder, suggestion
-from defectio.coding.models import load_saved, trained_coder
+from defectio.coding.models import load_saved, model_dir, trained_coder
 from defectio.coding.registry import REGISTRY, build_coder, resolve_name
 from defectio.coding.training import (
     Example,
@@ -84,31 +85,56 @@ def coder_for_store(store: Store, name: str | None) -> Coder:
     return build_coder(resolved, store.codebook())
 
 
-def training_examples(store: Store | None, codebook: Codebook, source: str) -> list[Example]:
-    """``reference``: the bundled examples; ``store``: those plus the codes people accepted in
-    the store (a text already in the bundled set is not counted twice)."""
+def training_examples(
+    store: Store | None, codebook: Codebook, source: str, store_weight: float = STORE_WEIGHT
+) -> list[Example]:
+    """``reference``: the bundled examples; ``store``: those plus the passages people reviewed
+    in the store, with the codes they accepted, each weighing ``store_weight`` (a bundled row
+    with the same text gives way to the reviewed one)."""
     examples = bundled_examples(codebook)
     if source == "store" and store is not None:
-        seen = {e.text for e in examples}
-        examples += [e for e in examples_from_corpus(store.corpus()) if e.text not in seen]
+        examples = combine(examples, examples_from_corpus(store.corpus()), store_weight)
     return examples
 
 
-def train_for_store(store: Store | None, name: str | None, source: str) -> tuple[Coder, int]:
+def train_for_store(
+    store: Store | None,
+    name: str | None,
+    source: str,
+    store_weight: float = STORE_WEIGHT,
+    *,
+    actor: str | None = None,
+) -> tuple[Coder, int]:
     """Train a coder; trained on a store's codes, it becomes that store's coder."""
     resolved = resolve_name(name)
     codebook = store.codebook() if store is not None else load_codebook()
     if not REGISTRY[resolved].trained:
         return build_coder(resolved, codebook), 0
-    examples = training_examples(store, codebook, source)
+    examples = training_examples(store, codebook, source, store_weight)
     coder = trained_coder(resolved, codebook, examples, refresh=True)
     if source == "store" and store is not None:
-        from defectio.coding.models import model_dir
-
-        with store.unit_of_work() as uow:
-            uow.set_meta(MODEL_META + resolved, str(model_dir(resolved, codebook, examples)))
-            uow.append_event("train", "coder", resolved, {"examples": len(examples)})
+        adopt_model(
+            store,
+            resolved,
+            model_dir(resolved, codebook, examples),
+            actor,
+            {"examples": len(examples), "store_weight": store_weight},
+        )
     return coder, len(examples)
+
+
+def adopt_model(
+    store: Store,
+    name: str,
+    directory: Path,
+    actor: str | None,
+    payload: dict[str, object],
+    action: str = "train",
+) -> None:
+    """Make a trained model the store's coder for ``name``, with its event, in one write."""
+    with store.unit_of_work(actor) as uow:
+        uow.set_meta(MODEL_META + name, str(directory))
+        uow.append_event(action, "coder", name, payload)
 
 
 def write_brief(

@@ -183,3 +183,19 @@ def test_train_from_store_makes_the_store_use_what_people_accepted(
     out = _run("--db", db, "train", "--coder", "linear", "--from", "store")
     assert "trained linear.v1 on" in out
     assert "linear.v1 coded 103 passages" in _run("--db", db, "code", "--coder", "linear")
+
+
+def test_train_from_store_logs_the_weight_of_the_reviewed_passages(
+    tmp_path: Path, reference_path: Path
+) -> None:
+    from defectio.store.repo import Store
+
+    db = f"sqlite:///{tmp_path / 'd.db'}"
+    _run("--db", db, "import", str(reference_path))
+    _run("--db", db, "train", "--coder", "linear", "--from", "store", "--store-weight", "5")
+    store = Store(db)
+    try:
+        trained = [e for e in store.events() if e["action"] == "train"]
+    finally:
+        store.dispose()
+    assert trained[-1]["payload"]["store_weight"] == 5.0

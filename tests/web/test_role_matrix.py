@@ -16,7 +16,7 @@ from defectio.store import review as review_store
 from defectio.store.repo import Store
 from defectio.web import WebSettings, create_app
 from defectio.web.app import API_PREFIX
-from defectio.web.routes import api, auth_pages, pages, review_pages
+from defectio.web.routes import api, auth_pages, pages, retrain, review_pages
 from tests.web.conftest import WebStore, seal_identity, sign_in
 
 CASE = "D001"
@@ -29,6 +29,10 @@ class Route:
     least: Role
     form: dict[str, str] = field(default_factory=dict)
     json: dict[str, Any] | None = None
+    #: What an allowed role gets. Retraining is refused past the role check (400) where the
+    #: server's coder is the lexicon, so that the matrix starts no training.
+    ok: tuple[int, ...] = (200, 201, 303)
+    coder: str = "linear.v1"
 
     @property
     def api(self) -> bool:
@@ -58,6 +62,9 @@ ROUTES = [
         Role.REVIEWER,
         {"passage_id": "{passage}", "code": "brutality", "decision": "present"},
     ),
+    Route("GET", "/review/retrain", Role.REVIEWER),
+    Route("POST", "/review/retrain", Role.REVIEWER, ok=(400,), coder="lexicon.v1"),
+    Route("POST", "/review/retrain/adopt", Role.REVIEWER, ok=(400,)),
     Route("POST", "/cases/{case}/identity", Role.ADMIN),
     Route("GET", "/audit", Role.ADMIN),
     # API
@@ -120,7 +127,7 @@ def test_each_role_is_allowed_or_denied_as_the_table_says(
 ) -> None:
     seal_identity(store_of, CASE)
     ids = _ids(store_of)
-    app = create_app(WebSettings(db_url=web_store.url, coder="linear.v1"))
+    app = create_app(WebSettings(db_url=web_store.url, coder=route.coder))
     try:
         anonymous = TestClient(app, follow_redirects=False)
         denied = _request(anonymous, route, ids, None, None)
@@ -140,7 +147,7 @@ def test_each_role_is_allowed_or_denied_as_the_table_says(
                 response = _request(client, route, ids, csrf, None)
             allowed = role.at_least(route.least)
             if allowed:
-                assert response.status_code in (200, 201, 303), (role, response.text[:300])
+                assert response.status_code in route.ok, (role, response.text[:300])
                 if response.status_code == 303 and route.path != "/sign-out":
                     # on to the next page, never back to sign-in (only signing out goes there)
                     assert not response.headers["location"].startswith("/sign-in"), role
@@ -152,6 +159,7 @@ def test_each_role_is_allowed_or_denied_as_the_table_says(
 
 def test_the_table_covers_every_route_of_the_app() -> None:
     routers = [(auth_pages.router, ""), (pages.router, ""), (review_pages.router, "")]
+    routers.append((retrain.router, ""))
     routers.append((api.router, API_PREFIX))
     have = {
         (method, prefix + route.path)

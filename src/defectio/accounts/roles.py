@@ -33,6 +33,10 @@ class Role(StrEnum):
     def can_review(self) -> bool:
         return self.at_least(Role.REVIEWER)
 
+    # Retraining the store's coder from its reviewed passages, and making the new one the default.
+    def can_retrain(self) -> bool:
+        return self.at_least(Role.REVIEWER)
+
     # Administering: users, the audit log, the codebook in use.
     def can_admin(self) -> bool:
         return self is Role.ADMIN

@@ -20,6 +20,7 @@ from defectio.cli.app import (
     progress_bar,
 )
 from defectio.codebook import load_codebook
+from defectio.coding.adapt import STORE_WEIGHT
 from defectio.coding.evaluate import evaluate
 from defectio.coding.files import code_file as code_jsonl
 from defectio.coding.registry import REGISTRY, build_coder, resolve_name
@@ -93,13 +94,21 @@ def train(
             "codes people accepted in the store (the trained coder then codes that store).",
         ),
     ] = "reference",
+    store_weight: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="With --from store: how much one reviewed passage of the store weighs against "
+            f"one bundled training passage (default {STORE_WEIGHT:g}, chosen with bench/adapt.py).",
+        ),
+    ] = STORE_WEIGHT,
 ) -> None:
     """Train a coder (deterministic; seconds) and cache it for the commands that use it."""
     if from_ not in ("reference", "store"):
         raise DefectioError(f"--from must be 'reference' or 'store', not '{from_}'")
     if from_ == "store":
         with open_store(create=False) as store:
-            built, n = train_for_store(store, coder, from_)
+            built, n = train_for_store(store, coder, from_, store_weight)
     else:
         built, n = train_for_store(None, coder, from_)
     notify(getattr(built, "notices", ()))

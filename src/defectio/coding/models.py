@@ -17,6 +17,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from defectio import __version__
 from defectio.codebook import Codebook
 from defectio.coding.base import Coder
@@ -65,8 +67,8 @@ def train(name: str, codebook: Codebook, examples: Sequence[Example]) -> Coder:
         raise CoderError(f"'{name}' is not a trained coder; trained coders: {', '.join(TRAINED)}")
     texts = [e.text for e in examples]
     labels = [list(e.labels) for e in examples]
-    if name == "ensemble.v1":
-        return EnsembleCoder(codebook).fit(
+    if issubclass(cls, EnsembleCoder):
+        return cls(codebook).fit(
             texts,
             labels,
             [e.lang for e in examples],
@@ -75,7 +77,8 @@ def train(name: str, codebook: Codebook, examples: Sequence[Example]) -> Coder:
         )
     if not examples:
         raise CoderError(f"{name} needs training examples; codebook {codebook.ref} has none")
-    return cls(codebook).fit(texts, labels)
+    weights = np.array([e.weight for e in examples], dtype=float)
+    return cls(codebook).fit(texts, labels, weights=weights)
 
 
 def model_dir(name: str, codebook: Codebook, examples: Sequence[Example]) -> Path:

@@ -17,7 +17,8 @@ from defectio.errors import DefectioError, InputError, NotFoundError, StoreError
 from defectio.store.repo import Store
 from defectio.web.auth import Forbidden, NotSignedIn
 from defectio.web.middleware import BodyLimit, SecurityHeaders
-from defectio.web.routes import api, auth_pages, pages, review_pages
+from defectio.web.retrain import Retrainer
+from defectio.web.routes import api, auth_pages, pages, retrain, review_pages
 from defectio.web.settings import WebSettings
 from defectio.web.state import AppState
 from defectio.web.templating import render
@@ -39,11 +40,13 @@ def create_app(settings: WebSettings, store: Store | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.defectio = AppState(settings, store)
+    app.state.retrain = Retrainer(app.state.defectio)
     static = resources.files("defectio") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.include_router(auth_pages.router)
     app.include_router(pages.router)
     app.include_router(review_pages.router)
+    app.include_router(retrain.router)
     app.include_router(api.router, prefix=API_PREFIX)
     _handle_errors(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body)

@@ -104,6 +104,7 @@ def require(permission: Permission) -> Callable[[Request], Awaitable[Principal]]
 can_view = require(Role.can_view)
 can_code = require(Role.can_code)
 can_review = require(Role.can_review)
+can_retrain = require(Role.can_retrain)
 can_admin = require(Role.can_admin)
 can_reveal_identity = require(Role.can_reveal_identity)
 can_read_audit_log = require(Role.can_read_audit_log)

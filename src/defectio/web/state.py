@@ -80,6 +80,15 @@ class AppState:
                 self._coders[resolved] = coder
             return coder
 
+    def forget_coder(self, name: str) -> None:
+        """Drop a loaded coder (and its batcher), so the next request loads the store's current
+        one (after a retrained coder became the default)."""
+        resolved = resolve_name(name)
+        with self._lock:
+            old = self._coders.pop(resolved, None)
+            if old is not None:
+                self._batchers.pop(f"{old.name}.{old.version}", None)
+
     def batcher(self, name: str | None = None) -> CodingBatcher:
         """The batcher that codes API requests with a coder (one thread per coder)."""
         coder = self.coder(name)
