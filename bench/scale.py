@@ -51,7 +51,7 @@ def generate(path: Path, n: int, *, with_lang: bool, seed: int = 11) -> int:
     """Write ``n`` posts; returns the bytes written."""
     from defectio.codebook import load_codebook
     from defectio.coding.training import read_examples, training_files
-    from defectio.ingest.segment import sentences
+    from defectio.text.segment import sentences
 
     book = load_codebook()
     pools: dict[str, list[str]] = {}

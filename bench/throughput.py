@@ -34,7 +34,7 @@ def generate(n: int, seed: int = 7) -> list[str]:
     """Passages of one to four sentences recombined from the bundled training sentences."""
     from defectio.codebook import load_codebook
     from defectio.coding.training import bundled_examples
-    from defectio.ingest.segment import sentences
+    from defectio.text.segment import sentences
 
     pool = [s for e in bundled_examples(load_codebook()) for s in sentences(e.text)]
     rng = random.Random(seed)
@@ -48,7 +48,7 @@ def run(label: str, name: str, engine: str | None, n: int, queue: mp.Queue) -> N
         os.environ["DEFECTIO_EMBEDDINGS_ENGINE"] = engine
     from defectio.codebook import load_codebook
     from defectio.coding.registry import build_coder
-    from defectio.ingest.lang import detect_languages
+    from defectio.text.lang import detect_languages
 
     coder = build_coder(name, load_codebook())
     texts = generate(n)

@@ -59,8 +59,8 @@ def write_cases(
     ``PER_CASE`` passages drawn from all reference passages (their labels kept on a share
     ``labelled`` of the cases; their language given, unless ``detect``). Returns the number
     of cases."""
-    from defectio.ingest.lang import detect_languages
     from defectio.reference import reference_jsonl
+    from defectio.text.lang import detect_languages
 
     rows = [json.loads(line) for line in reference_jsonl().read_text("utf-8").splitlines() if line]
     pool = [p for r in rows for p in r["passages"]]
@@ -105,7 +105,7 @@ def child_import(path: Path, url: str) -> int:
     finally:
         store.dispose()
     rss = peak_rss_mb()
-    from defectio.ingest.lang import detect_languages
+    from defectio.text.lang import detect_languages
 
     detect_languages(sample[:10])  # the detector's models load on first use
     began = time.perf_counter()

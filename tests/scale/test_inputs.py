@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from defectio.errors import InputError
-from defectio.ingest.files import MAX_RECORD_BYTES
 from defectio.scale.fields import Fields
 from defectio.scale.inputs import parse_day, plan_parts, read_part
+from defectio.text.files import MAX_RECORD_BYTES
 
 
 def _read_all(paths: list[Path], blocksize: int, fields: Fields | None = None) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from defectio.coding.linear import LinearCoder, LinearConfig
 from defectio.coding.saved import logit, sigmoid
 from defectio.coding.semantic import SemanticCoder, SemanticConfig
 from defectio.errors import CoderError
-from defectio.ingest.lang import detect_languages
+from defectio.text.lang import detect_languages
 
 log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]

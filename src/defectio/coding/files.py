@@ -9,8 +9,8 @@ from typing import IO, Any
 
 from defectio.coding.base import Coder
 from defectio.errors import InputError
-from defectio.ingest.files import iter_json_lines
-from defectio.ingest.lang import detect_languages
+from defectio.text.files import iter_json_lines
+from defectio.text.lang import detect_languages
 
 BATCH = 512
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from defectio.codebook import Codebook, parse_codebook
 from defectio.coding.base import CodeScore, Coding, Span
 from defectio.errors import CoderError
-from defectio.ingest.segment import sentence_spans
+from defectio.text.segment import sentence_spans
 
 _AR_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _AR_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})

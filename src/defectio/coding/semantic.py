@@ -22,7 +22,7 @@ from defectio.coding.calibrate import SEED, best_threshold, folds
 from defectio.coding.embedding import Embedder, embedder_status, load_embedder
 from defectio.coding.saved import sigmoid
 from defectio.errors import CoderError
-from defectio.ingest.segment import sentence_spans
+from defectio.text.segment import sentence_spans
 
 FloatArray = NDArray[np.float64]
 F32 = NDArray[np.float32]

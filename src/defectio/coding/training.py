@@ -16,8 +16,8 @@ import yaml
 
 from defectio.codebook import Codebook
 from defectio.errors import InputError
-from defectio.ingest.files import iter_json_lines
 from defectio.model import AnnotationStatus, CoderKind, Corpus
+from defectio.text.files import iter_json_lines
 
 
 @dataclass(frozen=True)
@@ -95,23 +95,25 @@ def bundled_examples(codebook: Codebook, *, include_reference: bool = True) -> l
 
 def reference_examples() -> list[Example]:
     """Every reference passage with the codes its coders gave, none included: a passage they
-    coded with no code is a negative example for every code."""
-    from defectio.ingest.jsonl import read as read_jsonl
-    from defectio.reference import reference_jsonl
-
-    return [
-        Example(
-            text=item.text,
-            labels=item.labels,
-            lang=item.lang or "en",
-            id=f"{record.case.case_id}:{i}",
-            origin="reference",
-            group=record.case.case_id,
-            real=True,
-        )
-        for record, _ in read_jsonl(reference_jsonl())
-        for i, item in enumerate(record.passages)
-    ]
+    coded with no code is a negative example for every code. (The import validates this file;
+    here only its passages are read.)"""
+    path = _data() / "reference" / "defectors_2014_2015.jsonl"
+    out: list[Example] = []
+    for _, row, _ in iter_json_lines(path):
+        case_id = str(row["case_id"])
+        for i, item in enumerate(row.get("passages") or ()):
+            out.append(
+                Example(
+                    text=item["text"],
+                    labels=tuple(item.get("labels") or ()),
+                    lang=item.get("lang") or "en",
+                    id=f"{case_id}:{i}",
+                    origin="reference",
+                    group=case_id,
+                    real=True,
+                )
+            )
+    return out
 
 
 def examples_from_corpus(corpus: Corpus, origin: str = "store") -> list[Example]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from defectio.codebook import Codebook, Family
 from defectio.coding.base import Coding
-from defectio.ingest.lang import detect_languages
+from defectio.text.lang import detect_languages
 
 # With no join code above its threshold, a claim is read in two weaker ways, each flagged
 # (``decided=False``): if it speaks to exit narratives itself ("there is no racism here"), it

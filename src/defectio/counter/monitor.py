@@ -24,7 +24,7 @@ from defectio.counter.index import CounterIndex
 from defectio.counter.rank import rank
 from defectio.counter.relevance import F32, dense
 from defectio.errors import InputError
-from defectio.ingest.files import iter_json_lines
+from defectio.text.files import iter_json_lines
 
 DATE_FIELDS = ("date", "created_at")
 BATCH = 256

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from defectio.errors import InputError
-from defectio.ingest.files import MAX_RECORD_BYTES, check_file, iter_lines
 from defectio.ingest.records import (
     Record,
     build_case,
@@ -20,6 +19,7 @@ from defectio.ingest.records import (
     build_passage,
     build_sources,
 )
+from defectio.text.files import MAX_RECORD_BYTES, check_file, iter_lines
 
 SUFFIXES = (".csv", ".tsv")
 

@@ -17,7 +17,7 @@ from defectio.ingest.records import (
     build_passage,
     build_sources,
 )
-from defectio.ingest.segment import passages_from_text
+from defectio.text.segment import passages_from_text
 
 
 def sidecar_path(path: Path) -> Path:

@@ -9,8 +9,8 @@ import trafilatura
 
 from defectio.errors import InputError
 from defectio.ingest.documents import document_record, read_sidecar
-from defectio.ingest.files import check_file, decode_utf8
 from defectio.ingest.records import Record
+from defectio.text.files import check_file, decode_utf8
 
 SUFFIXES = (".html", ".htm")
 

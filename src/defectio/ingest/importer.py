@@ -16,7 +16,6 @@ from types import ModuleType
 from defectio.codebook import Codebook
 from defectio.errors import InputError
 from defectio.ingest import csvfile, docxfile, htmlfile, jsonl, pdffile, textfile
-from defectio.ingest.lang import detect_languages
 from defectio.ingest.records import Record
 from defectio.interchange.codebook_import import import_codebook, is_codebook_file
 from defectio.interchange.draft import FamilyChoice
@@ -24,6 +23,7 @@ from defectio.interchange.merge import MergeSummary
 from defectio.model import Annotation, AnnotationStatus, Case, CoderKind, Passage, Source
 from defectio.store import bulk
 from defectio.store.repo import Change, Store, UnitOfWork
+from defectio.text.lang import detect_languages
 
 READERS: tuple[ModuleType, ...] = (jsonl, csvfile, textfile, htmlfile, pdffile, docxfile)
 BATCH = 256

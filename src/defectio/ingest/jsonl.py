@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from defectio.ingest.files import iter_json_lines
 from defectio.ingest.records import Record, record_from_dict
+from defectio.text.files import iter_json_lines
 
 SUFFIXES = (".jsonl", ".ndjson")
 

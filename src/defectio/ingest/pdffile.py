@@ -10,8 +10,8 @@ from pypdf.errors import PdfReadError
 
 from defectio.errors import InputError
 from defectio.ingest.documents import document_record, read_sidecar
-from defectio.ingest.files import check_file
 from defectio.ingest.records import Record
+from defectio.text.files import check_file
 
 SUFFIXES = (".pdf",)
 

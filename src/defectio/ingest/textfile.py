@@ -12,8 +12,8 @@ import yaml
 
 from defectio.errors import InputError
 from defectio.ingest.documents import document_record, read_sidecar
-from defectio.ingest.files import check_file, decode_utf8
 from defectio.ingest.records import Record
+from defectio.text.files import check_file, decode_utf8
 
 SUFFIXES = (".txt", ".md", ".markdown")
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)

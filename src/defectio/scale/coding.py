@@ -23,7 +23,7 @@ from defectio.coding.lexicon import LexiconCoder
 from defectio.coding.models import cache_root, model_dir, trained_coder
 from defectio.coding.registry import REGISTRY, load_coder, resolve_name
 from defectio.coding.training import bundled_examples
-from defectio.ingest.lang import detect_languages
+from defectio.text.lang import detect_languages
 
 PREDICT_BATCH = 1024
 REJECTS_SCHEMA = pa.schema(

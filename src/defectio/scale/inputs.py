@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from defectio.errors import InputError
-from defectio.ingest.files import MAX_RECORD_BYTES
 from defectio.scale.fields import Fields
+from defectio.text.files import MAX_RECORD_BYTES
 
 Format = Literal["jsonl", "csv", "parquet"]
 SUFFIXES: dict[str, Format] = {

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from defectio.ingest.lang import detect_languages
-from defectio.ingest.segment import passages_from_text, sentence_spans, sentences
+from defectio.text.lang import detect_languages
+from defectio.text.segment import passages_from_text, sentence_spans, sentences
 
 
 def test_sentences_split_on_terminal_punctuation_but_not_abbreviations() -> None:
