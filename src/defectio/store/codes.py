@@ -124,8 +124,20 @@ def case_units(
     ).group_by(units.c.case_id, units.c.code)
 
 
+#: Key of the PostgreSQL advisory lock that serialises ``case_codes`` refills.
+REFILL_LOCK = 0x0DEFEC7C0DE5
+
+
 def refill_case_codes(db: Session | Connection, case_ids: Collection[str] | None) -> None:
-    """Recompute ``case_codes`` for these cases (``None``: every case)."""
+    """Recompute ``case_codes`` for these cases (``None``: every case).
+
+    On PostgreSQL two transactions refilling the same case would both delete its rows and
+    then both insert them; a transaction-scoped advisory lock makes the second wait for the
+    first to commit, and its statements then read what the first wrote. (SQLite holds one
+    writer at a time already.)"""
+    dialect = db.get_bind().dialect if isinstance(db, Session) else db.dialect
+    if dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(REFILL_LOCK)))
     run = latest_machine_run(db)
     if case_ids is None:
         db.execute(delete(CaseCodeRow))
