@@ -8,7 +8,6 @@ vectors sentence-transformers computed (``tests/fixtures/minilm_reference.json``
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import json
 import math
@@ -25,6 +24,7 @@ import pytest
 from defectio.coding import embedding as emb
 from defectio.coding import embedding_onnx as onx
 from defectio.reference import load_reference
+from tests._imports import module_imports
 from tests.coding.minilm_oracle import MiniLMOracle, gelu
 from tests.conftest import FIXTURES, require
 
@@ -308,20 +308,12 @@ print("ok")
     assert run.stdout.strip() == "ok"
 
 
-def _imports(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return found
-
-
 def test_embedding_modules_import_in_one_direction() -> None:
     """minilm <- embedding_onnx <- embedding: no module imports one that imports it back."""
     src = Path(emb.__file__).parent
-    assert not {m for m in _imports(src / "minilm.py") if m.startswith("defectio.coding")}
-    onnx_imports = {m for m in _imports(src / "embedding_onnx.py") if m.startswith("defectio")}
+    assert not {m for m in module_imports(src / "minilm.py") if m.startswith("defectio.coding")}
+    onnx_imports = {
+        m for m in module_imports(src / "embedding_onnx.py") if m.startswith("defectio")
+    }
     assert onnx_imports == {"defectio.coding.minilm"}
-    assert "defectio.coding.embedding_onnx" in _imports(src / "embedding.py")
+    assert "defectio.coding.embedding_onnx" in module_imports(src / "embedding.py")
