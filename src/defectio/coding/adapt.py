@@ -5,15 +5,13 @@ passages. Pure: the caller supplies the examples and a function that trains a co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
-from sklearn.model_selection import GroupKFold
-
 from defectio.coding.base import Coder, Coding
 from defectio.coding.evaluate import evaluate
+from defectio.coding.heldout import Trainer, grouped_predictions
 from defectio.coding.training import Example
 from defectio.review.queue import review_order
 
@@ -22,8 +20,6 @@ from defectio.review.queue import review_order
 STORE_WEIGHT = 3.0
 #: Folds for the figures on reviewed passages (fewer when there are fewer cases).
 REVIEW_FOLDS = 5
-
-Train = Callable[[list[Example]], Coder]
 
 
 def combine(
@@ -76,7 +72,7 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def review_figures(
-    train: Train,
+    train: Trainer,
     bundled: Sequence[Example],
     reviewed: Sequence[Example],
     current: Coder,
@@ -92,15 +88,13 @@ def review_figures(
     n_folds = min(k, len(set(groups)))
     if n_folds < 2:
         raise ValueError("figures need reviewed passages of at least two cases")
-    predicted: list[list[str]] = [[] for _ in reviewed]
-    for train_idx, test_idx in GroupKFold(n_splits=n_folds).split(
-        np.arange(len(reviewed)), groups=groups
-    ):
-        coder = train(combine(bundled, [reviewed[i] for i in train_idx], weight))
-        held = [reviewed[i] for i in test_idx]
-        codings = coder.predict([e.text for e in held], [e.lang for e in held])
-        for i, coding in zip(test_idx, codings, strict=True):
-            predicted[int(i)] = [s.code for s in coding.codes]
+    # Reviewed passages come last in the combined set; each is scored by a coder trained on
+    # everything but its fold's cases (a held-out text's bundled copy is left out too).
+    combined = combine(bundled, reviewed, weight)
+    first = len(combined) - len(reviewed)
+    scored = [i >= first for i in range(len(combined))]
+    codings = grouped_predictions(train, combined, scored, k=n_folds)
+    predicted = [[s.code for s in codings[first + i].codes] for i in range(len(reviewed))]
     new = evaluate([e.labels for e in reviewed], predicted, codes)
     return {
         "n": len(reviewed),

@@ -56,9 +56,14 @@ class Embedder(Protocol):
         ...
 
 
+def embeddings_switched_off() -> bool:
+    """``DEFECTIO_NO_EMBEDDINGS`` switches every sentence encoder off (tests the fallback)."""
+    return os.environ.get(NO_EMBEDDINGS_ENV, "").strip().lower() in _TRUE
+
+
 def _missing_requirement() -> str | None:
     """A reason the semantic coder cannot run, or None when it can."""
-    if os.environ.get(NO_EMBEDDINGS_ENV, "").strip().lower() in _TRUE:
+    if embeddings_switched_off():
         return f"semantic coder off: {NO_EMBEDDINGS_ENV} is set"
     for module, package in (
         (MODEL_MODULE, MODEL_PACKAGE),

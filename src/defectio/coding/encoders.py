@@ -7,16 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from defectio.coding.embedding import Embedder, embedder_status, load_embedder
-from defectio.coding.embedding_use import load_use, use_status
+from defectio.coding.embedding_use import USE_NAME, load_use, use_status
 
-ENCODERS: dict[str, tuple[Callable[[], Embedder | None], Callable[[], str | None]]] = {
-    "minilm": (load_embedder, lambda: None if load_embedder_ok() else embedder_status()),
-    "use": (load_use, use_status),
+#: key -> (load it or None, one line on whether it runs and why not)
+ENCODERS: dict[str, tuple[Callable[[], Embedder | None], Callable[[], str]]] = {
+    "minilm": (load_embedder, embedder_status),
+    "use": (load_use, lambda: use_status() or f"multilingual embeddings on: {USE_NAME}"),
 }
-
-
-def load_embedder_ok() -> bool:
-    return embedder_status().startswith("semantic coder on")
 
 
 def load_encoder(key: str) -> Embedder | None:
@@ -27,5 +24,4 @@ def load_encoder(key: str) -> Embedder | None:
 
 def encoder_status(key: str) -> str:
     """One line: why the encoder is off, or that it is on."""
-    reason = ENCODERS[key][1]()
-    return reason if reason is not None else f"{key} embeddings on"
+    return ENCODERS[key][1]()

@@ -12,7 +12,7 @@ from defectio.coding.base import Coder, Coding
 from defectio.coding.training import Example
 
 #: Trains a coder on examples (the caller decides which coder and how).
-Trainer = Callable[[Sequence[Example]], Coder]
+Trainer = Callable[[list[Example]], Coder]
 
 
 def grouped_predictions(
